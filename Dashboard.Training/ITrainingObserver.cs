@@ -1,0 +1,11 @@
+namespace Dashboard.Training;
+
+/// <summary>Receives a run's progress on the training thread; implementations must return quickly.</summary>
+public interface ITrainingObserver
+{
+    /// <summary>Throttled batch progress (at most ~10 a second, plus each epoch's last batch).</summary>
+    void OnBatch(BatchProgress progress);
+
+    /// <summary>An epoch finished and was evaluated on the test set.</summary>
+    void OnEpoch(EpochMetrics metrics);
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Alternating TorchSharp-vs-PyTorch training benchmark.
+
+Runs the C# harness and the PyTorch peer in turn (C#, Python, C#, Python, ...)
+with identical settings, so slow drift on the machine (thermal state, other
+load, page cache) hits both sides evenly instead of biasing whichever ran last.
+Each run writes its own JSON; this script collects them under
+bench/results/<timestamp>/ and writes summary.md there.
+
+Standard library only: it can run under any python3, including one that
+cannot import torch (the peer itself is always run with /usr/bin/python3).
+
+    python3 bench/compare.py                 # 3 rounds of 600 batches each
+    python3 bench/compare.py --rounds 5 --epochs 1 --eval
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CS_DLL = REPO / "bench/Dashboard.Bench/bin/Release/net10.0/Dashboard.Bench.dll"
+PEER = REPO / "bench/peer/train_pytorch.py"
+PEER_PYTHON = "/usr/bin/python3"  # Debian's python3-torch is only importable from this interpreter
+RESULT_KEYS = {"impl", "version", "threads", "batch_size", "batches", "images", "seconds",
+               "images_per_sec", "epoch_seconds", "rss_mb_by_epoch", "peak_rss_mb", "test_accuracy"}
+BUSY_WARN = 0.25  # CPU busy fraction before a run above which the figures are suspect
+STDERR_TAIL = 30
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rounds", type=int, default=3)
+    stop = p.add_mutually_exclusive_group()
+    stop.add_argument("--batches", type=int, default=None, help="batches per run (default 600)")
+    stop.add_argument("--epochs", type=int, default=None, help="epochs per run instead of --batches")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--eval", action="store_true", help="pass --eval to both (only with --epochs)")
+    args = p.parse_args()
+    if args.batches is None and args.epochs is None:
+        args.batches = 600
+    if args.eval and args.epochs is None:
+        p.error("--eval needs --epochs (with --batches neither side evaluates)")
+    if args.rounds < 1:
+        p.error("--rounds must be >= 1")
+    return args
+
+
+def cpu_busy(sample_seconds=1.0):
+    """Fraction of all CPUs busy over a short sample, from /proc/stat.
+
+    Other people build on this box; a busy CPU before a run is the usual reason
+    for an outlier, so it is measured and reported rather than guessed at later.
+    """
+    def snapshot():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return idle, sum(fields)
+    idle0, total0 = snapshot()
+    time.sleep(sample_seconds)
+    idle1, total1 = snapshot()
+    total = total1 - total0
+    return 0.0 if total <= 0 else 1.0 - (idle1 - idle0) / total
+
+
+def machine():
+    model, cores = "unknown", set()
+    physical_id = "0"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key == "model name":
+                model = value
+            elif key == "physical id":
+                physical_id = value
+            elif key == "core id":
+                cores.add((physical_id, value))
+    logical = os.cpu_count()
+    physical = len(cores) or logical
+    return f"{model}, {physical} cores / {logical} logical CPUs, {platform.system()} {platform.release()}"
+
+
+def common_flags(args, json_path):
+    flags = ["--batches", str(args.batches)] if args.batches is not None else ["--epochs", str(args.epochs)]
+    flags += ["--batch-size", str(args.batch_size), "--threads", str(args.threads)]
+    if args.eval:
+        flags.append("--eval")
+    return flags + ["--json", str(json_path)]
+
+
+def run_one(impl, args, out_dir, round_no):
+    json_path = out_dir / f"round{round_no}-{impl}.json"
+    if impl == "torchsharp":
+        cmd = ["dotnet", str(CS_DLL), "train"] + common_flags(args, json_path)
+        env = os.environ.copy()
+    else:
+        cmd = [PEER_PYTHON, str(PEER)] + common_flags(args, json_path)
+        # Only this variable is set; anything else OpenBLAS-related in the
+        # caller's environment is passed through untouched on purpose.
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+
+    busy = cpu_busy()
+    note = f"  (warning: CPU {busy:.0%} busy before the run)" if busy > BUSY_WARN else ""
+    print(f"[round {round_no}] {impl}: {shlex.join(cmd)}{note}", flush=True)
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    # Keep the full logs next to the JSON: they are the first thing to read on an odd result.
+    (out_dir / f"round{round_no}-{impl}.stdout.log").write_text(proc.stdout)
+    (out_dir / f"round{round_no}-{impl}.stderr.log").write_text(proc.stderr)
+
+    run = {"impl": impl, "round": round_no, "cmd": cmd, "busy_before": busy,
+           "returncode": proc.returncode, "stderr": proc.stderr, "result": None, "error": None}
+    if proc.returncode != 0:
+        run["error"] = f"exit code {proc.returncode}"
+    else:
+        try:
+            result = json.loads(json_path.read_text())
+            missing = RESULT_KEYS - result.keys()
+            if missing:
+                raise ValueError(f"JSON lacks keys {sorted(missing)}")
+            if result["impl"] != impl:
+                raise ValueError(f"JSON says impl {result['impl']!r}, expected {impl!r}")
+            run["result"] = result
+        except (OSError, ValueError) as e:  # json.JSONDecodeError is a ValueError
+            run["error"] = f"bad result file {json_path}: {e}"
+    if run["result"]:
+        print(f"[round {round_no}] {impl}: {run['result']['images_per_sec']:.0f} img/s, "
+              f"peak RSS {run['result']['peak_rss_mb']:.0f} MB", flush=True)
+    return run
+
+
+def summary_markdown(args, runs, started, out_dir):
+    impls = ("torchsharp", "pytorch")
+    ok = {i: [r for r in runs if r["impl"] == i and r["result"]] for i in impls}
+    by_round = {(r["round"], r["impl"]): r for r in runs}
+
+    def ips(run):
+        return f"{run['result']['images_per_sec']:.0f}" if run and run["result"] else "failed" if run else "-"
+
+    def busy(run):
+        return f"{run['busy_before']:.0%}" if run else "-"
+
+    workload = f"{args.batches} batches" if args.batches is not None else f"{args.epochs} epoch(s)"
+    lines = [
+        "# TorchSharp vs PyTorch: Fashion-MNIST CNN training",
+        "",
+        f"- Date: {started.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+        f"- Machine: {machine()}",
+        f"- Workload: {workload} per run, batch size {args.batch_size}, {args.threads} threads, "
+        f"{args.rounds} alternating round(s), C# first in each round",
+        f"- Command: `{shlex.join([sys.executable] + sys.argv)}` (from `{REPO}`)",
+        f"- Results: `{out_dir.relative_to(REPO)}`",
+        "",
+        "## Per round (images/s; CPU busy in the second before each run)",
+        "",
+        "| Round | TorchSharp img/s | PyTorch img/s | busy before C# | busy before Py |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for n in range(1, args.rounds + 1):
+        cs, py = by_round.get((n, "torchsharp")), by_round.get((n, "pytorch"))
+        lines.append(f"| {n} | {ips(cs)} | {ips(py)} | {busy(cs)} | {busy(py)} |")
+
+    lines += ["", "## Summary", "",
+              "| Impl | Version | Runs | Median img/s | Peak RSS MB (max of runs) | Final test acc (median) |",
+              "|---|---|---:|---:|---:|---:|"]
+    medians = {}
+    for impl in impls:
+        results = [r["result"] for r in ok[impl]]
+        if not results:
+            lines.append(f"| {impl} | - | 0 | - | - | - |")
+            continue
+        medians[impl] = statistics.median(r["images_per_sec"] for r in results)
+        accs = [r["test_accuracy"][-1] for r in results if r["test_accuracy"]]
+        acc = f"{statistics.median(accs) * 100:.2f}%" if accs else "-"
+        lines.append(f"| {impl} | {results[0]['version']} | {len(results)} | {medians[impl]:.0f} | "
+                     f"{max(r['peak_rss_mb'] for r in results):.0f} | {acc} |")
+    lines.append("")
+    if len(medians) == 2:
+        lines.append(f"**Ratio TorchSharp / PyTorch (median img/s): "
+                     f"{medians['torchsharp'] / medians['pytorch']:.3f}**")
+    else:
+        lines.append("**Ratio TorchSharp / PyTorch: n/a (an implementation has no successful run)**")
+
+    lines += ["", "## Exact run commands", ""]
+    lines += [f"- round {r['round']} {r['impl']}: `{shlex.join(r['cmd'])}`"
+              + (" (with OPENBLAS_NUM_THREADS=1)" if r["impl"] == "pytorch" else "")
+              for r in runs]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    args = parse_args()
+    if not CS_DLL.is_file():
+        print(f"C# harness not found at {CS_DLL.relative_to(REPO)}\n"
+              "build it first with: dotnet build -c Release bench/Dashboard.Bench", file=sys.stderr)
+        return 2
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    out_dir = REPO / "bench/results" / started.strftime("%Y%m%dT%H%M%SZ")
+    out_dir.mkdir(parents=True, exist_ok=False)
+
+    runs, failed = [], None
+    for round_no in range(1, args.rounds + 1):
+        for impl in ("torchsharp", "pytorch"):
+            run = run_one(impl, args, out_dir, round_no)
+            runs.append(run)
+            if run["error"]:
+                # Stop at the first failure: later runs would almost surely fail the same
+                # way, and a half-alternated series is no fair comparison anyway.
+                failed = run
+                break
+        if failed:
+            break
+
+    md = summary_markdown(args, runs, started, out_dir)
+    (out_dir / "summary.md").write_text(md)
+    print()
+    print(md)
+    print(f"written: {out_dir / 'summary.md'}")
+
+    if failed:
+        tail = "\n".join(failed["stderr"].splitlines()[-STDERR_TAIL:])
+        print(f"\nFAILED: round {failed['round']} {failed['impl']}: {failed['error']}\n"
+              f"--- stderr (last {STDERR_TAIL} lines) ---\n{tail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
