@@ -59,7 +59,8 @@ public sealed class DatasetProvider(IOptions<DatasetOptions> options, IHttpClien
         return options.Value.SearchOrder.FirstOrDefault(HoldsAllFiles);
     }
 
-    internal static bool HoldsAllFiles(string directory) =>
+    /// <summary>Whether <paramref name="directory"/> holds all four files, raw or .gz.</summary>
+    public static bool HoldsAllFiles(string directory) =>
         FashionMnist.Files.All(f => FashionMnistData.FindFile(directory, f.Name) is not null);
 
     private async Task<string> LocateOrDownloadAsync(CancellationToken cancellationToken)
