@@ -33,6 +33,12 @@ PEER_PYTHON = "/usr/bin/python3"  # Debian's python3-torch is only importable fr
 RESULT_KEYS = {"impl", "version", "threads", "batch_size", "batches", "images", "seconds",
                "images_per_sec", "epoch_seconds", "rss_mb_by_epoch", "peak_rss_mb", "test_accuracy"}
 BUSY_WARN = 0.25  # CPU busy fraction before a run above which the figures are suspect
+# glibc malloc: keep freed memory instead of returning it to the kernel. libtorch
+# allocates its large activation buffers afresh every step; by default glibc
+# hands them back (munmap / heap trim) and re-faults them on the next step. In a
+# VM with free-page reporting each such fault is expensive, and it then dominates
+# the step time of both implementations. Opt-in only, and applied to both sides.
+MALLOC_NO_TRIM_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 40), "MALLOC_TRIM_THRESHOLD_": str(1 << 40)}
 STDERR_TAIL = 30
 
 
@@ -45,6 +51,10 @@ def parse_args():
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--eval", action="store_true", help="pass --eval to both (only with --epochs)")
+    p.add_argument("--idle-wait", type=float, default=300, metavar="SECONDS",
+                   help="before each run, wait up to this long for the CPU to go idle (default 300)")
+    p.add_argument("--malloc-no-trim", action="store_true",
+                   help=f"run both sides with {' '.join(f'{k}={v}' for k, v in MALLOC_NO_TRIM_ENV.items())}")
     args = p.parse_args()
     if args.batches is None and args.epochs is None:
         args.batches = 600
@@ -73,6 +83,21 @@ def cpu_busy(sample_seconds=1.0):
     return 0.0 if total <= 0 else 1.0 - (idle1 - idle0) / total
 
 
+def wait_for_idle(max_wait):
+    """Return the CPU busy fraction, after waiting up to max_wait seconds for it to drop.
+
+    Nothing is stopped or reniced: other people's jobs are theirs. The run just
+    starts when the box is quiet, or after max_wait with a warning in the table.
+    """
+    busy = cpu_busy()
+    deadline = time.monotonic() + max_wait
+    if busy > BUSY_WARN and max_wait > 0:
+        print(f"  CPU {busy:.0%} busy; waiting up to {max_wait:.0f} s for it to go idle", flush=True)
+        while busy > BUSY_WARN and time.monotonic() < deadline:
+            busy = cpu_busy(2.0)
+    return busy
+
+
 def machine():
     model, cores = "unknown", set()
     physical_id = "0"
@@ -99,26 +124,39 @@ def common_flags(args, json_path):
     return flags + ["--json", str(json_path)]
 
 
+def rel(path):
+    """Path relative to the repo (runs use cwd=REPO), so logged commands can be pasted as is."""
+    return os.path.relpath(path, REPO)
+
+
 def run_one(impl, args, out_dir, round_no):
     json_path = out_dir / f"round{round_no}-{impl}.json"
+    # Only these variables are set on top of the inherited environment; anything
+    # else (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...) is passed through untouched.
+    overrides = {}
     if impl == "torchsharp":
-        cmd = ["dotnet", str(CS_DLL), "train"] + common_flags(args, json_path)
-        env = os.environ.copy()
+        cmd = ["dotnet", rel(CS_DLL), "train"] + common_flags(args, rel(json_path))
     else:
-        cmd = [PEER_PYTHON, str(PEER)] + common_flags(args, json_path)
-        # Only this variable is set; anything else OpenBLAS-related in the
-        # caller's environment is passed through untouched on purpose.
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        cmd = [PEER_PYTHON, rel(PEER)] + common_flags(args, rel(json_path))
+        # One BLAS thread: torch's own intra-op pool (--threads) is the only parallelism.
+        overrides["OPENBLAS_NUM_THREADS"] = "1"
+    if args.malloc_no_trim:
+        overrides.update(MALLOC_NO_TRIM_ENV)
+    env = dict(os.environ, **overrides)
 
-    busy = cpu_busy()
+    busy = wait_for_idle(args.idle_wait)
     note = f"  (warning: CPU {busy:.0%} busy before the run)" if busy > BUSY_WARN else ""
     print(f"[round {round_no}] {impl}: {shlex.join(cmd)}{note}", flush=True)
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    try:
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    except OSError as e:  # e.g. dotnet not on PATH
+        proc = subprocess.CompletedProcess(cmd, 127, "", f"cannot start {cmd[0]}: {e}\n")
     # Keep the full logs next to the JSON: they are the first thing to read on an odd result.
     (out_dir / f"round{round_no}-{impl}.stdout.log").write_text(proc.stdout)
     (out_dir / f"round{round_no}-{impl}.stderr.log").write_text(proc.stderr)
 
-    run = {"impl": impl, "round": round_no, "cmd": cmd, "busy_before": busy,
+    env_set = [f"{k}={v}" for k, v in overrides.items()]
+    run = {"impl": impl, "round": round_no, "cmd": cmd, "env_set": env_set, "busy_before": busy,
            "returncode": proc.returncode, "stderr": proc.stderr, "result": None, "error": None}
     if proc.returncode != 0:
         run["error"] = f"exit code {proc.returncode}"
@@ -158,8 +196,9 @@ def summary_markdown(args, runs, started, out_dir):
         f"- Machine: {machine()}",
         f"- Workload: {workload} per run, batch size {args.batch_size}, {args.threads} threads, "
         f"{args.rounds} alternating round(s), C# first in each round",
+        f"- glibc malloc: {'no trim (' + ', '.join(f'{k}={v}' for k, v in MALLOC_NO_TRIM_ENV.items()) + ')' if args.malloc_no_trim else 'default'}",
         f"- Command: `{shlex.join([sys.executable] + sys.argv)}` (from `{REPO}`)",
-        f"- Results: `{out_dir.relative_to(REPO)}`",
+        f"- Results: `{rel(out_dir)}`",
         "",
         "## Per round (images/s; CPU busy in the second before each run)",
         "",
@@ -192,16 +231,14 @@ def summary_markdown(args, runs, started, out_dir):
         lines.append("**Ratio TorchSharp / PyTorch: n/a (an implementation has no successful run)**")
 
     lines += ["", "## Exact run commands", ""]
-    lines += [f"- round {r['round']} {r['impl']}: `{shlex.join(r['cmd'])}`"
-              + (" (with OPENBLAS_NUM_THREADS=1)" if r["impl"] == "pytorch" else "")
-              for r in runs]
+    lines += [f"- round {r['round']} {r['impl']}: `{shlex.join(r['env_set'] + r['cmd'])}`" for r in runs]
     return "\n".join(lines) + "\n"
 
 
 def main():
     args = parse_args()
     if not CS_DLL.is_file():
-        print(f"C# harness not found at {CS_DLL.relative_to(REPO)}\n"
+        print(f"C# harness not found at {rel(CS_DLL)}\n"
               "build it first with: dotnet build -c Release bench/Dashboard.Bench", file=sys.stderr)
         return 2
 

@@ -1,0 +1,128 @@
+using Dashboard.Tests.Support;
+using Dashboard.Training;
+using Dashboard.Training.Evaluation;
+using Dashboard.Web.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Tests.Storage;
+
+public class RunStoreTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private RunStore Open() => new(Options.Create(new StorageOptions { DatabasePath = _dir.File("runs.db") }), NullLogger<RunStore>.Instance);
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void RunRoundTripsWithEverythingItHolds()
+    {
+        var confusion = new ConfusionMatrix([[5, 1], [2, 4]]);
+        var report = ClassificationReport.From(confusion, ["a", "b"]);
+        Guid id;
+        using (var store = Open())
+        {
+            var run = store.Create(TrainingConfig.ReportBest with { TrainSubset = 500 }, "best");
+            id = run.Id;
+            store.AppendEpoch(id, new EpochMetrics(1, 0.5, 0.4, 0.8, 12.5, 4000));
+            store.AppendEpoch(id, new EpochMetrics(2, 0.3, 0.35, 0.85, 12.0, 4100));
+            store.Update(id, r => r with { Status = RunStatus.Completed, Report = report, Confusion = confusion, Accuracy = report.Accuracy, HasWeights = true });
+            store.SaveWeights(id, [1, 2, 3]);
+        }
+
+        using var reopened = Open();
+        var loaded = reopened.Get(id)!;
+        Assert.Equal("best", loaded.Name);
+        Assert.Equal(TrainingConfig.ReportBest with { TrainSubset = 500 }, loaded.Config);
+        Assert.Equal(RunStatus.Completed, loaded.Status);
+        Assert.Equal([1, 2], loaded.Epochs.Select(e => e.Epoch));
+        Assert.Equal(0.85, loaded.Epochs[1].TestAccuracy);
+        Assert.Equal(confusion.Counts, loaded.Confusion!.Counts);
+        Assert.Equal(report.MacroAverage, loaded.Report!.MacroAverage);
+        Assert.Equal(report.Classes, loaded.Report.Classes);
+        Assert.Equal(new byte[] { 1, 2, 3 }, reopened.LoadWeights(id));
+    }
+
+    [Fact]
+    public void InterruptedRunIsMarkedAfterRestartAndQueuedRunsComeBackInOrder()
+    {
+        Guid running, first, second, done;
+        using (var store = Open())
+        {
+            first = store.Create(TrainingConfig.ReportControl, "first").Id;
+            second = store.Create(TrainingConfig.ReportControl, "second").Id;
+            running = store.Create(TrainingConfig.ReportControl, "running").Id;
+            done = store.Create(TrainingConfig.ReportControl, "done").Id;
+            store.Update(running, r => r with { Status = RunStatus.Running });
+            store.AppendEpoch(running, new EpochMetrics(1, 0.5, 0.4, 0.8, 12.5, 4000));
+            store.Update(done, r => r with { Status = RunStatus.Completed });
+        } // a crash: nothing else is written
+
+        using var restarted = Open();
+        var queued = restarted.RecoverAfterRestart();
+
+        Assert.Equal([first, second], queued.Select(r => r.Id));
+        var interrupted = restarted.Get(running)!;
+        Assert.Equal(RunStatus.Interrupted, interrupted.Status);
+        Assert.Single(interrupted.Epochs);
+        Assert.Contains("1 finished epoch", interrupted.StatusReason);
+        Assert.Equal(RunStatus.Completed, restarted.Get(done)!.Status);
+    }
+
+    [Fact]
+    public void ARunningRunCannotBeDeleted()
+    {
+        using var store = Open();
+        var id = store.Create(TrainingConfig.ReportControl).Id;
+        store.Update(id, r => r with { Status = RunStatus.Running });
+
+        Assert.Equal(DeleteOutcome.Running, store.Delete(id));
+        store.Update(id, r => r with { Status = RunStatus.Cancelled });
+        Assert.Equal(DeleteOutcome.Deleted, store.Delete(id));
+        Assert.Null(store.Get(id));
+        Assert.Equal(DeleteOutcome.NotFound, store.Delete(id));
+    }
+
+    [Fact]
+    public void QuerySortsFiltersAndPagesInTheDatabase()
+    {
+        using var store = Open();
+        for (var i = 0; i < 30; i++)
+        {
+            var id = store.Create(TrainingConfig.ReportControl with { BatchSize = 32 + i, LearningRate = i % 2 == 0 ? 1e-3 : 1e-2 }, $"run {i:00}").Id;
+            store.Update(id, r => r with { Status = i % 3 == 0 ? RunStatus.Completed : RunStatus.Failed, Accuracy = 0.5 + i / 100.0 });
+        }
+
+        var page = store.Query(new RunQuery { Skip = 5, Take = 5, SortBy = RunFields.Accuracy, Descending = true });
+        Assert.Equal(30, page.Total);
+        Assert.Equal(["run 24", "run 23", "run 22", "run 21", "run 20"], page.Items.Select(r => r.Name));
+
+        var filtered = store.Query(new RunQuery
+        {
+            Take = 100,
+            SortBy = RunFields.BatchSize,
+            Descending = false,
+            Filters = [new RunFilter(RunFields.Status, "equals", RunStatus.Completed), new RunFilter(RunFields.LearningRate, ">", 5e-3), new RunFilter(RunFields.Name, "contains", "RUN")],
+        });
+        Assert.Equal(["run 03", "run 09", "run 15", "run 21", "run 27"], filtered.Items.Select(r => r.Name));
+        Assert.Equal(5, filtered.Total);
+
+        Assert.Throws<ArgumentException>(() => store.Query(new RunQuery { SortBy = "Password" }));
+        Assert.Throws<ArgumentException>(() => store.Query(new RunQuery { Filters = [new RunFilter(RunFields.Name, "drop", "x")] }));
+    }
+
+    [Fact]
+    public void AFileThatIsNotLiteDbStopsStartUpAndIsLeftAlone()
+    {
+        var path = _dir.File("runs.db");
+        var content = "these are someone's notes, not a database"u8.ToArray();
+        File.WriteAllBytes(path, content);
+
+        var e = Assert.Throws<InvalidOperationException>(Open);
+
+        Assert.Contains(path, e.Message);
+        Assert.Contains("not a LiteDB database", e.Message);
+        Assert.Equal(content, File.ReadAllBytes(path));
+    }
+}

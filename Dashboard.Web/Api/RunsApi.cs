@@ -1,0 +1,128 @@
+using Dashboard.Training;
+using Dashboard.Training.Models;
+using Dashboard.Web.Storage;
+using Dashboard.Web.Training;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Dashboard.Web.Api;
+
+/// <summary>REST endpoints for runs under /api/runs.</summary>
+public static class RunsApi
+{
+    public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/runs").WithTags("Runs");
+
+        runs.MapGet("/", (RunStore store, int? skip, int? take, string? sortBy, bool? descending, string? status, string? model, string? name) =>
+        {
+            var filters = new List<RunFilter>();
+            if (!string.IsNullOrWhiteSpace(status))
+            {
+                if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed))
+                    return Problem($"Unknown status '{status}'. Statuses: {string.Join(", ", Enum.GetNames<RunStatus>())}.");
+                filters.Add(new RunFilter(RunFields.Status, "equals", parsed));
+            }
+            if (!string.IsNullOrWhiteSpace(model)) filters.Add(new RunFilter(RunFields.Model, "equals", model));
+            if (!string.IsNullOrWhiteSpace(name)) filters.Add(new RunFilter(RunFields.Name, "contains", name));
+            if (take is < 1 or > 500) return Problem("take must be between 1 and 500.");
+            try
+            {
+                var page = store.Query(new RunQuery
+                {
+                    Skip = skip ?? 0,
+                    Take = take ?? 25,
+                    SortBy = sortBy ?? RunFields.Created,
+                    Descending = descending ?? true,
+                    Filters = filters,
+                });
+                return Results.Ok(new RunListResponse(page.Items.Select(RunSummary.From).ToList(), page.Total));
+            }
+            catch (ArgumentException e)
+            {
+                return Problem(e.Message);
+            }
+        }).WithName("ListRuns").WithSummary("A page of runs, newest first by default.");
+
+        runs.MapGet("/{id:guid}", Results<Ok<Run>, NotFound<ProblemDetailsBody>> (Guid id, RunStore store) =>
+            store.Get(id) is { } run ? TypedResults.Ok(run) : NotFoundRun(id))
+            .WithName("GetRun").WithSummary("One run with its config, epochs, report and confusion matrix.");
+
+        runs.MapPost("/", (CreateRunRequest request, TrainingService training) =>
+        {
+            var result = training.Launch(request.Config ?? new TrainingConfig(), request.Name);
+            return result.Run is { } run
+                ? Results.Created($"/api/runs/{run.Id}", run)
+                : Results.ValidationProblem(
+                    result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+                    title: "The run was not created: the config is invalid.");
+        }).WithName("CreateRun").WithSummary("Validates, stores and queues a run.");
+
+        runs.MapPost("/{id:guid}/cancel", (Guid id, RunStore store, TrainingService training) =>
+        {
+            var run = store.Get(id);
+            if (run is null) return (IResult)NotFoundRun(id);
+            if (run.IsFinished) return Results.Conflict(new ProblemDetailsBody($"Run {id} has already finished ({run.Status}).", 409));
+            training.Cancel(id);
+            return Results.Accepted($"/api/runs/{id}");
+        }).WithName("CancelRun").WithSummary("Cancels a queued or running run.");
+
+        runs.MapDelete("/{id:guid}", (Guid id, RunStore store, RunNotifier notifier) =>
+        {
+            switch (store.Delete(id))
+            {
+                case DeleteOutcome.Deleted:
+                    notifier.Publish(new RunDeleted(id));
+                    return Results.NoContent();
+                case DeleteOutcome.Running:
+                    return Results.Conflict(new ProblemDetailsBody($"Run {id} is running: cancel it first, then delete it.", 409));
+                default:
+                    return NotFoundRun(id);
+            }
+        }).WithName("DeleteRun").WithSummary("Deletes a run that is not running, with its weights.");
+
+        runs.MapGet("/{id:guid}/weights", (Guid id, string? format, RunStore store) =>
+        {
+            var run = store.Get(id);
+            if (run is null) return NotFoundRun(id);
+            var weights = store.LoadWeights(id);
+            if (weights is null) return Results.Conflict(new ProblemDetailsBody($"Run {id} has no weights ({run.Status}).", 409));
+            var fileBase = string.Concat(run.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+            switch (format?.ToLowerInvariant())
+            {
+                case null or "" or "torchsharp":
+                    return Results.File(weights, "application/octet-stream", fileBase + ".tsm");
+                case "pytorch" or "pt":
+                    using (var model = ModelWeights.Load(ModelCatalog.Create(run.Config.Model), weights))
+                        return Results.File(ModelWeights.ExportPyTorch(model), "application/octet-stream", fileBase + ".pt");
+                default:
+                    return Problem($"Unknown weights format '{format}': use torchsharp or pytorch.");
+            }
+        }).WithName("GetWeights").WithSummary("The final weights: format=torchsharp (default) or pytorch (a state_dict for torch.load).");
+
+        app.MapGet("/api/models", () => ModelCatalog.All.Select(m => new { m.Name, m.Description, m.ParameterCount }))
+            .WithTags("Models").WithName("ListModels");
+
+        return app;
+    }
+
+    private static IResult Problem(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest);
+
+    private static NotFound<ProblemDetailsBody> NotFoundRun(Guid id) => TypedResults.NotFound(new ProblemDetailsBody($"No run has the id {id}.", 404));
+}
+
+/// <summary>Body of POST /api/runs. A missing config means the report's control group.</summary>
+public sealed record CreateRunRequest(TrainingConfig? Config, string? Name);
+
+public sealed record RunListResponse(IReadOnlyList<RunSummary> Items, int Total);
+
+/// <summary>A run without its per-epoch metrics, report and matrix, for lists.</summary>
+public sealed record RunSummary(Guid Id, string Name, RunStatus Status, string? StatusReason, TrainingConfig Config, double? Accuracy, double? MacroF1, double? TrainingSeconds, DateTime CreatedUtc, DateTime? FinishedUtc)
+{
+    public static RunSummary From(Run r) => new(r.Id, r.Name, r.Status, r.StatusReason, r.Config, r.Accuracy, r.MacroF1, r.TrainingSeconds, r.CreatedUtc, r.FinishedUtc);
+}
+
+/// <summary>An RFC 7807 body for errors that carry only a message.</summary>
+public sealed record ProblemDetailsBody(string Detail, int Status)
+{
+    public string Title => Status switch { 404 => "Not found", 409 => "Conflict", _ => "Bad request" };
+}

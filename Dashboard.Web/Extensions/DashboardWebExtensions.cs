@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+using Dashboard.Web.Api;
+using Dashboard.Web.Components;
+using Dashboard.Web.Hubs;
+using Dashboard.Web.Storage;
+using Dashboard.Web.Training;
+using MudBlazor.Services;
+
+// Declared in the DI namespace so that Program.cs needs no usings.
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class DashboardWebExtensions
+{
+    /// <summary>Everything the dashboard needs: training core, storage, training service, UI, API, hub.</summary>
+    public static IServiceCollection AddDashboardWeb(this IServiceCollection services)
+    {
+        services.AddTrainingServices();
+
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<RunNotifier>();
+        services.AddSingleton<TrainingService>();
+        services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
+        services.AddHostedService<TrainingHubForwarder>();
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // NaN and Infinity reach validation, which names the field, instead of failing as unreadable JSON.
+            o.SerializerOptions.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        return services;
+    }
+
+    /// <summary>The request pipeline and every endpoint.</summary>
+    public static WebApplication MapDashboardWeb(this WebApplication app)
+    {
+        // Open the database at start-up, so a bad file stops the app with its message instead of failing the first request.
+        app.Services.GetRequiredService<RunStore>();
+
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapOpenApi();
+        app.MapRunsApi();
+        app.MapHub<TrainingHub>(TrainingHub.Path);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,44 @@
+using Dashboard.Training;
+using Dashboard.Training.Evaluation;
+
+namespace Dashboard.Web.Storage;
+
+/// <summary>Lifecycle of a run. Only Queued and Running are unfinished.</summary>
+public enum RunStatus
+{
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    Interrupted,
+    Diverged,
+}
+
+/// <summary>One training run as stored: config, status, per-epoch metrics and results. Weights live in file storage.</summary>
+public sealed record Run
+{
+    public Guid Id { get; init; }
+    public string Name { get; init; } = "";
+    public TrainingConfig Config { get; init; } = new();
+    public RunStatus Status { get; init; }
+    /// <summary>Why the run failed, was cancelled, interrupted or diverged.</summary>
+    public string? StatusReason { get; init; }
+    public DateTime CreatedUtc { get; init; }
+    public DateTime? StartedUtc { get; init; }
+    public DateTime? FinishedUtc { get; init; }
+    /// <summary>Appended as each epoch ends, so a crash keeps every finished epoch.</summary>
+    public List<EpochMetrics> Epochs { get; init; } = [];
+    public ClassificationReport? Report { get; init; }
+    public ConfusionMatrix? Confusion { get; init; }
+    public double? TrainingSeconds { get; init; }
+    public RunEnvironment? Environment { get; init; }
+    public bool HasWeights { get; init; }
+
+    // Copies of report figures, so the runs grid can sort and filter on indexed fields.
+    public double? Accuracy { get; init; }
+    public double? MacroF1 { get; init; }
+
+    [LiteDB.BsonIgnore]
+    public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
+}

@@ -1,0 +1,213 @@
+using System.Text;
+using Dashboard.Training;
+using LiteDB;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Web.Storage;
+
+/// <summary>
+/// Every run in one LiteDB file. The process opens the file once: two direct-mode connections to one
+/// file lost writes on Linux (docs/decisions/0005-one-litedb-per-process.md). Read-modify-write
+/// updates are serialised by a lock so that epoch appends and status changes never overwrite each other.
+/// </summary>
+public sealed class RunStore : IDisposable
+{
+    private const string WeightsPrefix = "weights/";
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<Run> _runs;
+    private readonly Lock _writeLock = new();
+    private readonly ILogger<RunStore> _logger;
+
+    public RunStore(IOptions<StorageOptions> options, ILogger<RunStore> logger)
+    {
+        _logger = logger;
+        var path = Path.GetFullPath(options.Value.DatabasePath);
+        EnsureLiteDbOrNew(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var mapper = new BsonMapper { EnumAsInteger = false };
+        mapper.Entity<Run>().Id(r => r.Id, autoId: false);
+        try
+        {
+            _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, mapper);
+            _runs = _db.GetCollection<Run>("runs");
+            foreach (var field in RunFields.Paths.Values) _runs.EnsureIndex(field);
+        }
+        catch (LiteException e)
+        {
+            _db?.Dispose();
+            throw new InvalidOperationException($"The run database {path} could not be opened: {e.Message}", e);
+        }
+        DatabasePath = path;
+    }
+
+    public string DatabasePath { get; }
+
+    /// <summary>Refuses a file that exists, is not empty and is not a LiteDB file, before LiteDB can touch it.</summary>
+    internal static void EnsureLiteDbOrNew(string path)
+    {
+        if (!File.Exists(path) || new FileInfo(path).Length == 0) return;
+        var header = new byte[128];
+        using (var stream = File.OpenRead(path))
+            stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (!Encoding.ASCII.GetString(header).Contains("** This is a LiteDB file **", StringComparison.Ordinal))
+            throw new InvalidOperationException(
+                $"{path} is not a LiteDB database, so the dashboard will not use or overwrite it. " +
+                $"Point Storage:DatabasePath at another file, or move this one away.");
+    }
+
+    public Run Create(TrainingConfig config, string? name = null)
+    {
+        var id = Guid.NewGuid();
+        var run = new Run
+        {
+            Id = id,
+            Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
+            Config = config,
+            Status = RunStatus.Queued,
+            CreatedUtc = DateTime.UtcNow,
+        };
+        lock (_writeLock) _runs.Insert(run);
+        return run;
+    }
+
+    /// <summary>Inserts fully formed runs (benchmark seeding, imports).</summary>
+    public void InsertMany(IEnumerable<Run> runs)
+    {
+        lock (_writeLock) _runs.InsertBulk(runs);
+    }
+
+    public static string DefaultName(TrainingConfig c) =>
+        FormattableString.Invariant($"{c.Model} e{c.Epochs} b{c.BatchSize} lr{c.LearningRate:G3} wd{c.WeightDecay:G3}{(c.TrainSubset is { } n ? $" n{n}" : "")}");
+
+    public Run? Get(Guid id) => _runs.FindById(id);
+
+    public int Count() => _runs.Count();
+
+    /// <summary>Applies <paramref name="change"/> to the stored run atomically; null if the run does not exist.</summary>
+    public Run? Update(Guid id, Func<Run, Run> change)
+    {
+        lock (_writeLock)
+        {
+            var run = _runs.FindById(id);
+            if (run is null) return null;
+            var updated = change(run) with { Id = id };
+            _runs.Update(updated);
+            return updated;
+        }
+    }
+
+    public Run? AppendEpoch(Guid id, EpochMetrics metrics) =>
+        Update(id, r => r with { Epochs = [.. r.Epochs.Where(e => e.Epoch != metrics.Epoch), metrics] });
+
+    public void SaveWeights(Guid id, byte[] weights)
+    {
+        using var stream = new MemoryStream(weights, writable: false);
+        lock (_writeLock) _db.FileStorage.Upload(WeightsPrefix + id.ToString("N"), id.ToString("N") + ".tsm", stream);
+    }
+
+    public byte[]? LoadWeights(Guid id)
+    {
+        var file = _db.FileStorage.FindById(WeightsPrefix + id.ToString("N"));
+        if (file is null) return null;
+        using var stream = new MemoryStream((int)file.Length);
+        file.CopyTo(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Deletes a finished or queued run and its weights. A running run is refused.</summary>
+    public DeleteOutcome Delete(Guid id)
+    {
+        lock (_writeLock)
+        {
+            var run = _runs.FindById(id);
+            if (run is null) return DeleteOutcome.NotFound;
+            if (run.Status == RunStatus.Running) return DeleteOutcome.Running;
+            _db.FileStorage.Delete(WeightsPrefix + id.ToString("N"));
+            _runs.Delete(id);
+            return DeleteOutcome.Deleted;
+        }
+    }
+
+    /// <summary>
+    /// At start-up: a run still marked Running was cut off by a crash or stop, so it becomes Interrupted
+    /// (its finished epochs stay). Returns the Queued runs, oldest first, to be queued again.
+    /// </summary>
+    public IReadOnlyList<Run> RecoverAfterRestart()
+    {
+        lock (_writeLock)
+        {
+            foreach (var run in _runs.Find(r => r.Status == RunStatus.Running).ToList())
+            {
+                _runs.Update(run with
+                {
+                    Status = RunStatus.Interrupted,
+                    StatusReason = $"The dashboard stopped while this run was running; {run.Epochs.Count} finished epoch(s) were kept.",
+                    FinishedUtc = DateTime.UtcNow,
+                });
+                _logger.LogWarning("Run {RunId} was running when the app stopped; marked Interrupted", run.Id);
+            }
+            return _runs.Find(r => r.Status == RunStatus.Queued).OrderBy(r => r.CreatedUtc).ToList();
+        }
+    }
+
+    /// <summary>One page of runs, sorted, filtered and counted by the database.</summary>
+    /// <exception cref="ArgumentException">An unknown field or operator.</exception>
+    public RunPage Query(RunQuery query)
+    {
+        if (!RunFields.Paths.TryGetValue(query.SortBy, out var sortPath))
+            throw new ArgumentException($"Cannot sort by '{query.SortBy}'. Sortable fields: {string.Join(", ", RunFields.Paths.Keys)}.");
+        var where = query.Filters.Select(ToExpression).ToList();
+
+        var q = _runs.Query();
+        foreach (var condition in where) q = q.Where(condition);
+        var total = q.Count();
+
+        q = _runs.Query();
+        foreach (var condition in where) q = q.Where(condition);
+        var items = q.OrderBy(BsonExpression.Create(sortPath), query.Descending ? LiteDB.Query.Descending : LiteDB.Query.Ascending)
+            .Skip(Math.Max(0, query.Skip))
+            .Limit(Math.Clamp(query.Take, 1, 500))
+            .ToList();
+        return new RunPage(items, total);
+    }
+
+    private static BsonExpression ToExpression(RunFilter filter)
+    {
+        if (!RunFields.Paths.TryGetValue(filter.Field, out var path))
+            throw new ArgumentException($"Cannot filter on '{filter.Field}'. Fields: {string.Join(", ", RunFields.Paths.Keys)}.");
+        var value = filter.Value switch
+        {
+            null => BsonValue.Null,
+            Enum e => new BsonValue(e.ToString()),
+            string s => new BsonValue(s),
+            DateTime d => new BsonValue(d.ToUniversalTime()),
+            IConvertible c => new BsonValue(c.ToDouble(System.Globalization.CultureInfo.InvariantCulture)),
+            var other => throw new ArgumentException($"Unsupported filter value {other}."),
+        };
+        return filter.Operator switch
+        {
+            "contains" => BsonExpression.Create($"LOWER({path}) LIKE @0", new BsonValue("%" + value.AsString?.ToLowerInvariant() + "%")),
+            "not contains" => BsonExpression.Create($"NOT(LOWER({path}) LIKE @0)", new BsonValue("%" + value.AsString?.ToLowerInvariant() + "%")),
+            "starts with" => BsonExpression.Create($"LOWER({path}) LIKE @0", new BsonValue(value.AsString?.ToLowerInvariant() + "%")),
+            "ends with" => BsonExpression.Create($"LOWER({path}) LIKE @0", new BsonValue("%" + value.AsString?.ToLowerInvariant())),
+            "equals" or "=" => BsonExpression.Create($"{path} = @0", value),
+            "not equals" or "!=" => BsonExpression.Create($"{path} != @0", value),
+            ">" => BsonExpression.Create($"{path} > @0", value),
+            ">=" => BsonExpression.Create($"{path} >= @0", value),
+            "<" => BsonExpression.Create($"{path} < @0", value),
+            "<=" => BsonExpression.Create($"{path} <= @0", value),
+            "is empty" => BsonExpression.Create($"({path} = null OR {path} = '')"),
+            "is not empty" => BsonExpression.Create($"({path} != null AND {path} != '')"),
+            _ => throw new ArgumentException($"Unknown filter operator '{filter.Operator}'. Operators: {string.Join(", ", RunFilter.Operators)}."),
+        };
+    }
+
+    public void Dispose() => _db.Dispose();
+}
+
+public enum DeleteOutcome
+{
+    Deleted,
+    NotFound,
+    Running,
+}
