@@ -8,4 +8,10 @@ public interface ITrainingObserver
 
     /// <summary>An epoch finished and was evaluated on the test set.</summary>
     void OnEpoch(EpochMetrics metrics);
+
+    /// <summary>
+    /// Follows each <see cref="OnEpoch"/>: the state to resume from after that epoch (a few MB; keep the
+    /// latest). Ignored unless overridden.
+    /// </summary>
+    void OnCheckpoint(TrainingCheckpoint checkpoint) { }
 }

@@ -18,7 +18,17 @@ public sealed record BatchProgress(int Epoch, int Batch, int BatchesPerEpoch, do
 /// <param name="TestAccuracy">Fraction of test images classified correctly (0–1).</param>
 /// <param name="Seconds">Wall time of the epoch's training (evaluation excluded).</param>
 /// <param name="ImagesPerSecond">Training throughput of the epoch.</param>
-public sealed record EpochMetrics(int Epoch, double TrainLoss, double TestLoss, double TestAccuracy, double Seconds, double ImagesPerSecond);
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double TestLoss, double TestAccuracy, double Seconds, double ImagesPerSecond)
+{
+    // Init properties rather than constructor parameters: records stored before these existed still load (LiteDB sets only the fields it finds).
+
+    /// <summary>Learning rate of the epoch; for one-cycle, the mean over its batches. Null in records from before schedules existed.</summary>
+    public double? LearningRate { get; init; }
+    /// <summary>Mean cross-entropy on the validation split; null without one.</summary>
+    public double? ValidationLoss { get; init; }
+    /// <summary>Fraction of the validation split classified correctly (0–1); null without one.</summary>
+    public double? ValidationAccuracy { get; init; }
+}
 
 /// <summary>How a run ended.</summary>
 public enum TrainingOutcome
@@ -43,6 +53,11 @@ public sealed record RunEnvironment(string TorchSharpVersion, string LibTorchVer
 /// <param name="TrainingSeconds">Wall time spent training (evaluation excluded).</param>
 /// <param name="Environment">Versions, device and machine.</param>
 /// <param name="Weights">The final weights in TorchSharp's format (null if no epoch finished).</param>
+/// <param name="Evaluation">
+/// The final model's test-set evaluation, with every prediction and softmax output (for ensembles and the
+/// error gallery); null if no epoch finished.
+/// </param>
+/// <param name="KeptEpoch">The epoch whose weights, report and confusion matrix these are: the last finished epoch, or with early stopping the best one.</param>
 public sealed record TrainingResult(
     TrainingOutcome Outcome,
     string? Reason,
@@ -51,4 +66,6 @@ public sealed record TrainingResult(
     ClassificationReport? Report,
     double TrainingSeconds,
     RunEnvironment Environment,
-    byte[]? Weights);
+    byte[]? Weights,
+    EvaluationResult? Evaluation = null,
+    int? KeptEpoch = null);

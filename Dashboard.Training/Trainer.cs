@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using Dashboard.Training.Augmentation;
 using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
 using Dashboard.Training.Models;
 using Dashboard.Training.Runtime;
+using Dashboard.Training.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,13 +14,35 @@ namespace Dashboard.Training;
 public static class Trainer
 {
     private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(100);
+    private const ulong AugmentationStream = 1;
+    private const ulong SplitStream = 2;
 
     /// <summary>
-    /// Runs <paramref name="config"/> to the end, to cancellation (within one batch) or to divergence.
-    /// Runs on the calling thread; the thread count is process-wide, so run one training at a time.
+    /// Runs <paramref name="config"/> to the end, to cancellation (within one batch), to divergence or to
+    /// an early stop. Runs on the calling thread; the thread count is process-wide, so run one training at a time.
+    /// After every epoch the observer receives the metrics, then a <see cref="TrainingCheckpoint"/>.
     /// </summary>
+    /// <remarks>
+    /// With early stopping on, a completed run keeps the weights of its lowest validation loss, and its
+    /// report and confusion matrix are those of that epoch (<see cref="TrainingResult.KeptEpoch"/>); the
+    /// epochs after it still appear in the metrics. Without early stopping, and for cancelled or diverged
+    /// runs, the last finished epoch is kept.
+    /// </remarks>
     /// <exception cref="InvalidConfigException">The config is invalid; nothing ran.</exception>
-    public static TrainingResult Train(TrainingConfig config, FashionMnistData data, ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
+    public static TrainingResult Train(TrainingConfig config, FashionMnistData data, ITrainingObserver? observer = null, CancellationToken cancellationToken = default) =>
+        Run(config, data, observer, null, cancellationToken);
+
+    /// <summary>
+    /// Continues a run from a checkpoint at its next epoch. With the same thread count, the result equals
+    /// that of a run never interrupted: same losses, same weights, same report. Its epochs list and
+    /// training time include those before the checkpoint.
+    /// </summary>
+    /// <exception cref="InvalidConfigException">The checkpoint's config is invalid; nothing ran.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint does not fit its own config (weights, optimizer or generator state).</exception>
+    public static TrainingResult Resume(TrainingCheckpoint checkpoint, FashionMnistData data, ITrainingObserver? observer = null, CancellationToken cancellationToken = default) =>
+        Run(checkpoint.Config, data, observer, checkpoint, cancellationToken);
+
+    private static TrainingResult Run(TrainingConfig config, FashionMnistData data, ITrainingObserver? observer, TrainingCheckpoint? resumeFrom, CancellationToken cancellationToken)
     {
         TorchRuntime.Initialize();
         var errors = config.Validate(TorchRuntime.CudaAvailable);
@@ -29,34 +53,69 @@ public static class Trainer
         torch.set_num_threads(threads);
         var environment = TorchRuntime.Describe(device, threads);
 
-        // One seed fixes the initial weights and every epoch's batch order.
+        // One seed fixes the initial weights and every epoch's batch order; augmentation and the
+        // validation split draw from their own generators, so switching them on leaves the batch order alone.
         torch.manual_seed(config.Seed);
         using var model = ModelCatalog.Create(config.Model);
-        model.to(device);
+        if (resumeFrom is null) model.to(device);
+        else ModelWeights.Load(model, resumeFrom.Weights, device);
         using var optimizer = CreateOptimizer(config, model.parameters());
         using var generator = new Generator((ulong)config.Seed);
+        var augmentation = AugmentationOptions.From(config);
+        using var augmenter = augmentation.Any ? new BatchAugmenter(augmentation, GeneratorState.Derive(config.Seed, AugmentationStream)) : null;
+        var schedule = LearningRateSchedule.From(config);
+        var stopping = new EarlyStopping(config.EarlyStoppingPatience);
 
-        var trainCount = Math.Min(config.TrainSubset ?? data.TrainCount, data.TrainCount);
-        using var ownedImages = data.TrainImages.narrow(0, 0, trainCount).to(device);
-        using var ownedLabels = data.TrainLabels.narrow(0, 0, trainCount).to(device);
+        var subsetCount = Math.Min(config.TrainSubset ?? data.TrainCount, data.TrainCount);
+        using var split = TrainingSplit.Create(data, subsetCount, config.ValidationFraction, GeneratorState.Derive(config.Seed, SplitStream), device);
+        var trainCount = split.TrainCount;
+        var ownedImages = split.TrainImages;
+        var ownedLabels = split.TrainLabels;
         using var testImages = data.TestImages.to(device);
         using var testLabels = data.TestLabels.to(device);
 
         var batchesPerEpoch = (trainCount + config.BatchSize - 1) / config.BatchSize;
-        var totalImages = (long)trainCount * config.Epochs;
         var epochs = new List<EpochMetrics>();
         var trainClock = new Stopwatch();
         long imagesDone = 0;
+        double earlierSeconds = 0;
+        var firstEpoch = 1;
         EvaluationResult? lastEvaluation = null;
         byte[]? lastWeights = null;
+        int? lastEpoch = null;
+        EvaluationResult? bestEvaluation = null;
+        byte[]? bestWeights = null;
 
-        TrainingResult Finish(TrainingOutcome outcome, string? reason) => new(
-            outcome, reason, epochs,
-            lastEvaluation?.ToConfusionMatrix(),
-            lastEvaluation is null ? null : ClassificationReport.From(lastEvaluation.ToConfusionMatrix(), FashionMnist.ClassNames),
-            trainClock.Elapsed.TotalSeconds, environment, lastWeights);
+        if (resumeFrom is not null)
+        {
+            Restore(resumeFrom, optimizer, generator, augmenter, device);
+            epochs.AddRange(resumeFrom.History);
+            firstEpoch = resumeFrom.Epoch + 1;
+            earlierSeconds = resumeFrom.TrainingSeconds;
+            (lastWeights, lastEpoch) = (resumeFrom.Weights, resumeFrom.Epoch);
+            stopping.Restore(resumeFrom.Epoch, resumeFrom.BestEpoch, resumeFrom.BestValidationLoss);
+            bestWeights = resumeFrom.BestWeights;
+        }
+        var totalImages = (long)trainCount * Math.Max(config.Epochs - firstEpoch + 1, 0);
 
-        for (var epoch = 1; epoch <= config.Epochs; epoch++)
+        TrainingResult Finish(TrainingOutcome outcome, string? reason)
+        {
+            trainClock.Stop();
+            var keepBest = outcome == TrainingOutcome.Completed && stopping.BestEpoch is not null && bestWeights is not null;
+            var (evaluation, weights, kept) = keepBest ? (bestEvaluation, bestWeights, stopping.BestEpoch) : (lastEvaluation, lastWeights, lastEpoch);
+            // After a resume, the kept epoch may predate this session: evaluate its weights again (deterministic).
+            if (evaluation is null && weights is not null) evaluation = EvaluateWeights(config.Model, weights, testImages, testLabels, device);
+            var confusion = evaluation?.ToConfusionMatrix();
+            return new(
+                outcome, reason, epochs,
+                confusion,
+                confusion is null ? null : ClassificationReport.From(confusion, FashionMnist.ClassNames),
+                earlierSeconds + trainClock.Elapsed.TotalSeconds, environment, weights, evaluation, kept);
+        }
+
+        if (stopping.ShouldStop) return Finish(TrainingOutcome.Completed, EarlyStopReason(stopping, lastEpoch ?? 0, config.Epochs));
+
+        for (var epoch = firstEpoch; epoch <= config.Epochs; epoch++)
         {
             model.train();
             var epochClock = Stopwatch.StartNew();
@@ -69,10 +128,9 @@ public static class Trainer
             for (var batch = 0; batch < batchesPerEpoch; batch++)
             {
                 if (cancellationToken.IsCancellationRequested)
-                {
-                    trainClock.Stop();
                     return Finish(TrainingOutcome.Cancelled, $"Cancelled during epoch {epoch}, batch {batch + 1} of {batchesPerEpoch}.");
-                }
+                if (schedule.Kind != ScheduleKind.Constant)
+                    SetLearningRate(optimizer, schedule.At(epoch, batch, batchesPerEpoch));
 
                 var start = batch * config.BatchSize;
                 var count = Math.Min(config.BatchSize, trainCount - start);
@@ -81,6 +139,7 @@ public static class Trainer
                 {
                     var indices = permutation.narrow(0, start, count);
                     var x = ownedImages.index_select(0, indices);
+                    if (augmenter is not null) x = augmenter.Apply(x);
                     var y = ownedLabels.index_select(0, indices);
                     optimizer.zero_grad();
                     var output = nn.functional.cross_entropy(model.call(x), y);
@@ -91,7 +150,6 @@ public static class Trainer
 
                 if (!float.IsFinite(loss))
                 {
-                    trainClock.Stop();
                     return Finish(TrainingOutcome.Diverged,
                         $"The loss became {loss} in epoch {epoch}, batch {batch + 1}: the run diverged (try a lower learning rate).");
                 }
@@ -116,13 +174,55 @@ public static class Trainer
             var epochSeconds = epochClock.Elapsed.TotalSeconds;
             lastEvaluation = Evaluator.Evaluate(model, testImages, testLabels, device);
             lastWeights = ModelWeights.Save(model);
+            lastEpoch = epoch;
+            var validation = split.ValidationImages is null ? null : Evaluator.Evaluate(model, split.ValidationImages, split.ValidationLabels!, device);
+            if (stopping.Enabled && stopping.Observe(epoch, validation!.MeanLoss))
+                (bestEvaluation, bestWeights) = (lastEvaluation, lastWeights);
             var metrics = new EpochMetrics(epoch, epochLossSum / batchesPerEpoch, lastEvaluation.MeanLoss, lastEvaluation.Accuracy,
-                epochSeconds, trainCount / Math.Max(epochSeconds, 1e-9));
+                epochSeconds, trainCount / Math.Max(epochSeconds, 1e-9))
+            {
+                LearningRate = schedule.MeanOfEpoch(epoch, batchesPerEpoch),
+                ValidationLoss = validation?.MeanLoss,
+                ValidationAccuracy = validation?.Accuracy,
+            };
             epochs.Add(metrics);
             observer?.OnEpoch(metrics);
+            observer?.OnCheckpoint(new TrainingCheckpoint(config, epoch, epochs.ToArray(), earlierSeconds + trainClock.Elapsed.TotalSeconds,
+                lastWeights, OptimizerState.Save(optimizer), GeneratorState.Get(generator), augmenter?.GetState(), GeneratorState.GetGlobal(),
+                stopping.BestEpoch, stopping.BestLoss, bestWeights));
+            if (stopping.ShouldStop) return Finish(TrainingOutcome.Completed, EarlyStopReason(stopping, epoch, config.Epochs));
         }
 
-        return Finish(TrainingOutcome.Completed, null);
+        return Finish(TrainingOutcome.Completed, stopping.BestEpoch is { } best && best != lastEpoch
+            ? FormattableString.Invariant($"Kept the weights of epoch {best}, the lowest validation loss ({stopping.BestLoss:F4}).")
+            : null);
+    }
+
+    private static string EarlyStopReason(EarlyStopping stopping, int epoch, int epochs) => FormattableString.Invariant(
+        $"Stopped early after epoch {epoch} of {epochs}: the validation loss had not improved for {stopping.Patience} epoch(s). Kept the weights of epoch {stopping.BestEpoch} (validation loss {stopping.BestLoss:F4}).");
+
+    private static void Restore(TrainingCheckpoint checkpoint, optim.Optimizer optimizer, Generator generator, BatchAugmenter? augmenter, Device device)
+    {
+        if (checkpoint.History.Count != checkpoint.Epoch || checkpoint.Epoch < 1)
+            throw new InvalidDataException($"The checkpoint is inconsistent: epoch {checkpoint.Epoch} with {checkpoint.History.Count} epochs of metrics.");
+        if ((augmenter is null) != (checkpoint.AugmentationRng is null))
+            throw new InvalidDataException("The checkpoint's augmentation state does not match its config.");
+        OptimizerState.Load(optimizer, checkpoint.OptimizerState, device);
+        GeneratorState.Set(generator, checkpoint.BatchOrderRng);
+        if (augmenter is not null) augmenter.SetState(checkpoint.AugmentationRng!);
+        // Last: creating the model above drew from the global generator.
+        GeneratorState.SetGlobal(checkpoint.GlobalRng);
+    }
+
+    private static EvaluationResult EvaluateWeights(string modelName, byte[] weights, Tensor images, Tensor labels, Device device)
+    {
+        using var model = ModelWeights.Load(ModelCatalog.Create(modelName), weights, device);
+        return Evaluator.Evaluate(model, images, labels, device);
+    }
+
+    private static void SetLearningRate(optim.Optimizer optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
     }
 
     private static optim.Optimizer CreateOptimizer(TrainingConfig config, IEnumerable<TorchSharp.Modules.Parameter> parameters) => config.Optimizer switch

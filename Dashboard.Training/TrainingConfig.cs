@@ -1,4 +1,5 @@
 using Dashboard.Training.Models;
+using Dashboard.Training.Schedules;
 
 namespace Dashboard.Training;
 
@@ -22,6 +23,10 @@ public sealed record TrainingConfig
         public const double MaxWeightDecay = 1;
         /// <summary>Most threads.</summary>
         public const int MaxThreads = 256;
+        /// <summary>Most padding of the random crop, in pixels.</summary>
+        public const int MaxCropPadding = 8;
+        /// <summary>Largest share of the training set held out for validation.</summary>
+        public const double MaxValidationFraction = 0.5;
     }
 
     /// <summary>Model name from <see cref="ModelCatalog"/>.</summary>
@@ -46,6 +51,36 @@ public sealed record TrainingConfig
     public int Threads { get; init; }
     /// <summary>Train on the first N training images only (quick runs); null for all 60,000.</summary>
     public int? TrainSubset { get; init; }
+
+    /// <summary>Random crop: pad by this many background pixels, then crop 28×28 at a random offset (0 = off, up to 8).</summary>
+    public int CropPadding { get; init; }
+    /// <summary>Mirror each training image left to right with probability 0.5.</summary>
+    public bool HorizontalFlip { get; init; }
+    /// <summary>Random erasing: chance of blanking a random rectangle of each training image (0 = off, up to 1).</summary>
+    public double ErasingProbability { get; init; }
+    /// <summary>Smallest erased area as a fraction of the image (&gt; 0, ≤ <see cref="ErasingMaxArea"/>).</summary>
+    public double ErasingMinArea { get; init; } = 0.02;
+    /// <summary>Largest erased area as a fraction of the image (≤ 1).</summary>
+    public double ErasingMaxArea { get; init; } = 0.33;
+
+    /// <summary>Learning-rate schedule; constant as in the report.</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Constant;
+    /// <summary>Step schedule: epochs between decays (1–500).</summary>
+    public int StepSize { get; init; } = 5;
+    /// <summary>Step schedule: factor of each decay (&gt; 0, ≤ 1).</summary>
+    public double StepGamma { get; init; } = 0.1;
+    /// <summary>Cosine schedule: the rate reached at the end of the run (≥ 0, below the learning rate).</summary>
+    public double MinLearningRate { get; init; }
+    /// <summary>One-cycle schedule: share of the steps spent warming up to the peak, which is <see cref="LearningRate"/> (&gt; 0, &lt; 1).</summary>
+    public double WarmupFraction { get; init; } = 0.3;
+
+    /// <summary>Share of the (subset of the) training set held out for validation, by a split seeded with <see cref="Seed"/> (0 = off, up to 0.5).</summary>
+    public double ValidationFraction { get; init; }
+    /// <summary>
+    /// Stop when the validation loss has not improved for this many epochs, and keep the weights of the
+    /// best epoch (0 = off; needs a validation split).
+    /// </summary>
+    public int EarlyStoppingPatience { get; init; }
 
     /// <summary>The lab report's control group (group 1): 10 epochs, batch 128, wd 1e-4, lr 1e-3.</summary>
     public static TrainingConfig ReportControl { get; } = new();
@@ -88,6 +123,30 @@ public sealed record TrainingConfig
             $"Threads must be between 0 (one per core) and {Limits.MaxThreads} (got {Threads}).");
         Check(TrainSubset is null or (>= 1 and <= Limits.MaxBatchSize), nameof(TrainSubset),
             $"Training subset must be between 1 and {Limits.MaxBatchSize:N0} images, or empty for the full set (got {TrainSubset}).");
+        Check(CropPadding is >= 0 and <= Limits.MaxCropPadding, nameof(CropPadding),
+            $"Crop padding must be between 0 (off) and {Limits.MaxCropPadding} pixels (got {CropPadding}).");
+        Check(double.IsFinite(ErasingProbability) && ErasingProbability is >= 0 and <= 1, nameof(ErasingProbability),
+            $"Erasing probability must be between 0 (off) and 1 (got {Show(ErasingProbability)}).");
+        Check(double.IsFinite(ErasingMinArea) && ErasingMinArea is > 0 and <= 1, nameof(ErasingMinArea),
+            $"Smallest erased area must be a fraction above 0 and at most 1 (got {Show(ErasingMinArea)}).");
+        Check(double.IsFinite(ErasingMaxArea) && ErasingMaxArea is > 0 and <= 1 && !(ErasingMaxArea < ErasingMinArea), nameof(ErasingMaxArea),
+            $"Largest erased area must be a fraction at most 1 and at least the smallest ({Show(ErasingMinArea)}) (got {Show(ErasingMaxArea)}).");
+        Check(Enum.IsDefined(Schedule), nameof(Schedule), $"Unknown schedule '{Schedule}'. Choose Constant, Step, Cosine or OneCycle.");
+        Check(StepSize is >= 1 and <= Limits.MaxEpochs, nameof(StepSize),
+            $"Step size must be between 1 and {Limits.MaxEpochs} epochs (got {StepSize}).");
+        Check(double.IsFinite(StepGamma) && StepGamma is > 0 and <= 1, nameof(StepGamma),
+            $"Step factor (gamma) must be a number above 0 and at most 1 (got {Show(StepGamma)}).");
+        Check(double.IsFinite(MinLearningRate) && MinLearningRate >= 0 && !(Schedule == ScheduleKind.Cosine && MinLearningRate >= LearningRate), nameof(MinLearningRate),
+            $"Minimum learning rate must be at least 0 and, for the cosine schedule, below the learning rate {Show(LearningRate)} (got {Show(MinLearningRate)}).");
+        Check(double.IsFinite(WarmupFraction) && WarmupFraction is > 0 and < 1, nameof(WarmupFraction),
+            $"Warm-up fraction must be above 0 and below 1 (got {Show(WarmupFraction)}).");
+        Check(double.IsFinite(ValidationFraction) && ValidationFraction is >= 0 and <= Limits.MaxValidationFraction
+                && !(ValidationFraction > 0 && TrainSubset is 1), nameof(ValidationFraction),
+            $"Validation fraction must be between 0 (off) and {Limits.MaxValidationFraction}, and leave at least one image on each side (got {Show(ValidationFraction)}).");
+        Check(EarlyStoppingPatience is >= 0 and <= Limits.MaxEpochs && (EarlyStoppingPatience == 0 || ValidationFraction > 0), nameof(EarlyStoppingPatience),
+            EarlyStoppingPatience is >= 0 and <= Limits.MaxEpochs
+                ? "Early stopping watches the validation loss: set a validation fraction above 0, or patience 0 to turn it off."
+                : $"Early-stopping patience must be between 0 (off) and {Limits.MaxEpochs} epochs (got {EarlyStoppingPatience}).");
         return errors;
     }
 

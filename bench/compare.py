@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shlex
 import statistics
 import subprocess
@@ -38,7 +39,11 @@ BUSY_WARN = 0.25  # CPU busy fraction before a run above which the figures are s
 # hands them back (munmap / heap trim) and re-faults them on the next step. In a
 # VM with free-page reporting each such fault is expensive, and it then dominates
 # the step time of both implementations. Opt-in only, and applied to both sides.
-MALLOC_NO_TRIM_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 40), "MALLOC_TRIM_THRESHOLD_": str(1 << 40)}
+# Both variables are needed: setting either one freezes glibc's adaptive mmap
+# threshold, so the trim threshold alone makes things worse. 32 MiB is the largest
+# mmap threshold glibc accepts on 64-bit; it covers the biggest training
+# activation (batch x 32x28x28 floats) up to batch size ~330.
+MALLOC_NO_TRIM_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 40)}
 STDERR_TAIL = 30
 
 
@@ -63,6 +68,18 @@ def parse_args():
     if args.rounds < 1:
         p.error("--rounds must be >= 1")
     return args
+
+
+def busy_cpu_seconds():
+    """CPU-seconds spent busy by the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_busy(sample_seconds=1.0):
@@ -147,16 +164,22 @@ def run_one(impl, args, out_dir, round_no):
     busy = wait_for_idle(args.idle_wait)
     note = f"  (warning: CPU {busy:.0%} busy before the run)" if busy > BUSY_WARN else ""
     print(f"[round {round_no}] {impl}: {shlex.join(cmd)}{note}", flush=True)
+    # Others' CPU use *during* the run: machine-wide busy time minus the run's own.
+    # On a shared 2-core box this, not the idle check, is what explains an outlier.
+    machine0, own0, wall0 = busy_cpu_seconds(), children_cpu_seconds(), time.monotonic()
     try:
         proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
     except OSError as e:  # e.g. dotnet not on PATH
         proc = subprocess.CompletedProcess(cmd, 127, "", f"cannot start {cmd[0]}: {e}\n")
+    wall = time.monotonic() - wall0
+    others = (busy_cpu_seconds() - machine0) - (children_cpu_seconds() - own0)
+    others_share = max(0.0, others) / (wall * (os.cpu_count() or 1)) if wall > 0 else 0.0
     # Keep the full logs next to the JSON: they are the first thing to read on an odd result.
     (out_dir / f"round{round_no}-{impl}.stdout.log").write_text(proc.stdout)
     (out_dir / f"round{round_no}-{impl}.stderr.log").write_text(proc.stderr)
 
     env_set = [f"{k}={v}" for k, v in overrides.items()]
-    run = {"impl": impl, "round": round_no, "cmd": cmd, "env_set": env_set, "busy_before": busy,
+    run = {"impl": impl, "round": round_no, "cmd": cmd, "env_set": env_set, "busy_before": busy, "others_during": others_share,
            "returncode": proc.returncode, "stderr": proc.stderr, "result": None, "error": None}
     if proc.returncode != 0:
         run["error"] = f"exit code {proc.returncode}"
@@ -173,7 +196,8 @@ def run_one(impl, args, out_dir, round_no):
             run["error"] = f"bad result file {json_path}: {e}"
     if run["result"]:
         print(f"[round {round_no}] {impl}: {run['result']['images_per_sec']:.0f} img/s, "
-              f"peak RSS {run['result']['peak_rss_mb']:.0f} MB", flush=True)
+              f"peak RSS {run['result']['peak_rss_mb']:.0f} MB, "
+              f"other processes used {others_share:.0%} of the CPUs meanwhile", flush=True)
     return run
 
 
@@ -185,8 +209,8 @@ def summary_markdown(args, runs, started, out_dir):
     def ips(run):
         return f"{run['result']['images_per_sec']:.0f}" if run and run["result"] else "failed" if run else "-"
 
-    def busy(run):
-        return f"{run['busy_before']:.0%}" if run else "-"
+    def load(run):
+        return f"{run['busy_before']:.0%} / {run['others_during']:.0%}" if run else "-"
 
     workload = f"{args.batches} batches" if args.batches is not None else f"{args.epochs} epoch(s)"
     lines = [
@@ -200,14 +224,16 @@ def summary_markdown(args, runs, started, out_dir):
         f"- Command: `{shlex.join([sys.executable] + sys.argv)}` (from `{REPO}`)",
         f"- Results: `{rel(out_dir)}`",
         "",
-        "## Per round (images/s; CPU busy in the second before each run)",
+        "## Per round",
         "",
-        "| Round | TorchSharp img/s | PyTorch img/s | busy before C# | busy before Py |",
+        "Load = CPU busy just before the run / share of the CPUs used by other processes during it.",
+        "",
+        "| Round | TorchSharp img/s | PyTorch img/s | load around C# | load around Py |",
         "|---:|---:|---:|---:|---:|",
     ]
     for n in range(1, args.rounds + 1):
         cs, py = by_round.get((n, "torchsharp")), by_round.get((n, "pytorch"))
-        lines.append(f"| {n} | {ips(cs)} | {ips(py)} | {busy(cs)} | {busy(py)} |")
+        lines.append(f"| {n} | {ips(cs)} | {ips(py)} | {load(cs)} | {load(py)} |")
 
     lines += ["", "## Summary", "",
               "| Impl | Version | Runs | Median img/s | Peak RSS MB (max of runs) | Final test acc (median) |",
@@ -229,6 +255,11 @@ def summary_markdown(args, runs, started, out_dir):
                      f"{medians['torchsharp'] / medians['pytorch']:.3f}**")
     else:
         lines.append("**Ratio TorchSharp / PyTorch: n/a (an implementation has no successful run)**")
+
+    contended = [r for r in runs if r["busy_before"] > BUSY_WARN or r["others_during"] > BUSY_WARN]
+    if contended:
+        lines += ["", f"**Warning: {len(contended)} of {len(runs)} run(s) shared the CPUs with other "
+                      f"processes (> {BUSY_WARN:.0%} before or during); treat their figures as suspect.**"]
 
     lines += ["", "## Exact run commands", ""]
     lines += [f"- round {r['round']} {r['impl']}: `{shlex.join(r['env_set'] + r['cmd'])}`" for r in runs]

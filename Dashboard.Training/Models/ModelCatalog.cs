@@ -9,6 +9,8 @@ public static class ModelCatalog
     private static readonly Dictionary<string, ModelInfo> Models = new(StringComparer.Ordinal)
     {
         [nameof(SeedCnn)] = new(nameof(SeedCnn), "The lab report's CNN: 3 conv + 2 fully connected layers.", () => new SeedCnn()),
+        [nameof(BnCnn)] = new(nameof(BnCnn), "The report's CNN with batch normalisation after each conv and dropout around fc1.", () => new BnCnn()),
+        [nameof(ResNetSmall)] = new(nameof(ResNetSmall), "A small residual network: 3 stages (32/64/128 channels), global average pooling.", () => new ResNetSmall()),
     };
 
     /// <summary>All models, in display order.</summary>

@@ -24,6 +24,10 @@ public static class DashboardWebExtensions
         services.AddSingleton<TrainingService>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
         services.AddHostedService<TrainingHubForwarder>();
+        services.AddStudies();
+        services.AddOptions<Dashboard.Web.Prediction.PredictionOptions>().BindConfiguration(Dashboard.Web.Prediction.PredictionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Dashboard.Web.Prediction.ModelCache>();
+        services.AddSingleton<Dashboard.Web.Prediction.Predictor>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -53,6 +57,10 @@ public static class DashboardWebExtensions
         app.MapStaticAssets();
         app.MapOpenApi();
         app.MapRunsApi();
+        app.MapAnnotationsApi();
+        app.MapStudiesApi();
+        app.MapCompareApi();
+        app.MapPredictApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

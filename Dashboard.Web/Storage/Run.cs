@@ -39,6 +39,13 @@ public sealed record Run
     public double? Accuracy { get; init; }
     public double? MacroF1 { get; init; }
 
+    /// <summary>Lower-case labels, normalised by <see cref="RunTags.Normalize(IEnumerable{string?})"/>.</summary>
+    public List<string> Tags { get; init; } = [];
+    public string? Note { get; init; }
+    /// <summary>The study this run belongs to, and its group there (1 = control).</summary>
+    public Guid? StudyId { get; init; }
+    public int? StudyGroup { get; init; }
+
     [LiteDB.BsonIgnore]
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
 }

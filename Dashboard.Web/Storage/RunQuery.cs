@@ -14,13 +14,15 @@ public sealed record RunQuery
 /// <summary>One condition on a field: <c>Field Operator Value</c>.</summary>
 /// <param name="Field">A key of <see cref="RunFields.Paths"/>.</param>
 /// <param name="Operator">One of <see cref="RunFilter.Operators"/>.</param>
-/// <param name="Value">A string, number, date or status; null for the emptiness operators.</param>
+/// <param name="Value">A string, number, date or status; a collection of them for "is any of"; null for the emptiness operators.</param>
 public sealed record RunFilter(string Field, string Operator, object? Value)
 {
     public static IReadOnlySet<string> Operators { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "contains", "not contains", "equals", "not equals", "starts with", "ends with", "is empty", "is not empty",
         "=", "!=", ">", ">=", "<", "<=",
+        "is any of",
+        "has tag",
     };
 }
 
@@ -41,6 +43,10 @@ public static class RunFields
     public const string MacroF1 = "MacroF1";
     public const string TrainingSeconds = "TrainingSeconds";
     public const string Created = "Created";
+    /// <summary>Filter with "has tag" (a tag) or "is empty"/"is not empty".</summary>
+    public const string Tags = "Tags";
+    /// <summary>Filter with "equals" and the study's Guid, or "is empty"/"is not empty".</summary>
+    public const string Study = "Study";
 
     public static IReadOnlyDictionary<string, string> Paths { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -55,5 +61,7 @@ public static class RunFields
         [MacroF1] = "$.MacroF1",
         [TrainingSeconds] = "$.TrainingSeconds",
         [Created] = "$.CreatedUtc",
+        [Tags] = "$.Tags[*]",
+        [Study] = "$.StudyId",
     };
 }

@@ -99,6 +99,37 @@ public sealed class RunStore : IDisposable
     public Run? AppendEpoch(Guid id, EpochMetrics metrics) =>
         Update(id, r => r with { Epochs = [.. r.Epochs.Where(e => e.Epoch != metrics.Epoch), metrics] });
 
+    /// <summary>Replaces the run's tags (normalised by <see cref="RunTags.Normalize(IEnumerable{string?})"/>); null if the run does not exist.</summary>
+    /// <exception cref="ArgumentException">Too many or too long tags.</exception>
+    public Run? SetTags(Guid id, IEnumerable<string?> tags)
+    {
+        var normalized = RunTags.Normalize(tags);
+        if (RunTags.Validate(normalized) is { } error) throw new ArgumentException(error);
+        return Update(id, r => r with { Tags = normalized });
+    }
+
+    /// <summary>Sets or clears (blank) the run's note; null if the run does not exist.</summary>
+    /// <exception cref="ArgumentException">A note that is too long.</exception>
+    public Run? SetNote(Guid id, string? note)
+    {
+        if (RunTags.ValidateNote(note) is { } error) throw new ArgumentException(error);
+        return Update(id, r => r with { Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim() });
+    }
+
+    public Run? SetStudy(Guid id, Guid studyId, int group) => Update(id, r => r with { StudyId = studyId, StudyGroup = group });
+
+    /// <summary>Every tag in use, with how many runs carry it, most used first.</summary>
+    public IReadOnlyList<(string Tag, int Count)> AllTags() =>
+        _runs.Query().Where("COUNT($.Tags) > 0").Select("{ t: $.Tags }").ToEnumerable()
+            .SelectMany(d => d["t"].AsArray.Select(v => v.AsString))
+            .GroupBy(t => t, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count()))
+            .OrderByDescending(t => t.Item2).ThenBy(t => t.Key, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Another collection in the same database file, for features that keep their own documents (studies).</summary>
+    internal ILiteCollection<T> GetCollection<T>(string name) => _db.GetCollection<T>(name);
+
     public void SaveWeights(Guid id, byte[] weights)
     {
         using var stream = new MemoryStream(weights, writable: false);
@@ -175,12 +206,21 @@ public sealed class RunStore : IDisposable
     {
         if (!RunFields.Paths.TryGetValue(filter.Field, out var path))
             throw new ArgumentException($"Cannot filter on '{filter.Field}'. Fields: {string.Join(", ", RunFields.Paths.Keys)}.");
+        if (filter.Operator == "is any of")
+        {
+            // The runs grid's status filter offers it (MudBlazor's Enum operator); an empty choice matches nothing.
+            if (filter.Value is not System.Collections.IEnumerable choices || filter.Value is string)
+                throw new ArgumentException($"'is any of' needs a list of values, not {filter.Value ?? "null"}.");
+            var array = new BsonArray(choices.Cast<object?>().Select(c => ToExpression(filter with { Operator = "=", Value = c }).Parameters["0"]));
+            return BsonExpression.Create($"{path} IN @0", array);
+        }
         var value = filter.Value switch
         {
             null => BsonValue.Null,
             Enum e => new BsonValue(e.ToString()),
             string s => new BsonValue(s),
             DateTime d => new BsonValue(d.ToUniversalTime()),
+            Guid g => new BsonValue(g),
             IConvertible c => new BsonValue(c.ToDouble(System.Globalization.CultureInfo.InvariantCulture)),
             var other => throw new ArgumentException($"Unsupported filter value {other}."),
         };
@@ -196,8 +236,12 @@ public sealed class RunStore : IDisposable
             ">=" => BsonExpression.Create($"{path} >= @0", value),
             "<" => BsonExpression.Create($"{path} < @0", value),
             "<=" => BsonExpression.Create($"{path} <= @0", value),
+            // A list field (tags) is empty when it has no items.
+            "is empty" when path.EndsWith("[*]", StringComparison.Ordinal) => BsonExpression.Create($"COUNT({path}) = 0"),
+            "is not empty" when path.EndsWith("[*]", StringComparison.Ordinal) => BsonExpression.Create($"COUNT({path}) > 0"),
             "is empty" => BsonExpression.Create($"({path} = null OR {path} = '')"),
             "is not empty" => BsonExpression.Create($"({path} != null AND {path} != '')"),
+            "has tag" => BsonExpression.Create($"{path} ANY = @0", new BsonValue(RunTags.Normalize(value.AsString))),
             _ => throw new ArgumentException($"Unknown filter operator '{filter.Operator}'. Operators: {string.Join(", ", RunFilter.Operators)}."),
         };
     }

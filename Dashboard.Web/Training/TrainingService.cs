@@ -80,6 +80,8 @@ public sealed class TrainingService : BackgroundService
     {
         await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
         {
+            // ReadAllAsync still hands out buffered ids after a stop: leave them Queued for the next start.
+            if (stoppingToken.IsCancellationRequested) return;
             try
             {
                 await RunOneAsync(id, stoppingToken);

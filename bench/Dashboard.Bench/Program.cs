@@ -4,6 +4,7 @@ using Dashboard.Bench;
 return args.FirstOrDefault() switch
 {
     "train" => TrainBench.Run(Arguments.Parse(args[1..])),
+    "runs-page" => await RunsPageBench.RunAsync(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -12,6 +13,11 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: Dashboard.Bench train [--epochs N | --batches N] [--batch-size 128] [--threads 2] [--lr 1e-3]
                                      [--weight-decay 1e-4] [--seed 42] [--eval] [--json PATH]
+                                     [--model SeedCnn|BnCnn|ResNetSmall] [--optimizer adam|adamw|sgd] [--momentum 0.9]
+                                     [--augment] [--crop PIXELS] [--flip] [--erase P]
+                                     [--schedule constant|step|cosine|onecycle] [--step-size 5] [--gamma 0.1] [--min-lr 0] [--warmup 0.3]
+                                     [--val FRACTION] [--patience EPOCHS] [--ensemble N]
+               Dashboard.Bench runs-page [--count 10000] [--repeat 20]
         """);
     return 2;
 }

@@ -1,10 +1,34 @@
 // Wraps one ApexCharts instance (window.ApexCharts, loaded from the npm package apexcharts 4.7.0).
+
+// Formatters cannot travel as JSON: a string value of a "formatter" key names one of these.
+const formats = {
+  fixed: (digits) => (v) => (typeof v === "number" ? v.toFixed(digits) : v),
+  trim: (digits) => (v) => (typeof v === "number" ? String(Number(v.toFixed(digits))) : v),
+  percent: (digits) => (v) => (typeof v === "number" ? (v * 100).toFixed(digits) + " %" : v),
+  int: () => (v) => (typeof v === "number" ? String(Math.round(v)) : v),
+};
+
+function reviveFormatters(value) {
+  if (Array.isArray(value)) return value.map(reviveFormatters);
+  if (value === null || typeof value !== "object") return value;
+  const result = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === "formatter" && typeof v === "string") {
+      const [name, digits] = v.split(":");
+      result[key] = formats[name] ? formats[name](Number(digits ?? 0)) : undefined;
+    } else {
+      result[key] = key === "data" ? v : reviveFormatters(v);
+    }
+  }
+  return result;
+}
+
 export function create(element, options) {
   if (!window.ApexCharts) {
     element.textContent = "Charts could not load (apexcharts.min.js missing).";
     return null;
   }
-  const chart = new window.ApexCharts(element, options);
+  const chart = new window.ApexCharts(element, reviveFormatters(options));
   const ready = chart.render();
   return {
     async updateSeries(series) {
@@ -17,7 +41,7 @@ export function create(element, options) {
     },
     async updateOptions(newOptions) {
       await ready;
-      await chart.updateOptions(newOptions, false, false);
+      await chart.updateOptions(reviveFormatters(newOptions), false, false);
     },
     destroy() {
       chart.destroy();

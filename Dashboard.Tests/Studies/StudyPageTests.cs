@@ -1,0 +1,101 @@
+using Bunit;
+using Dashboard.Tests.Compare;
+using Dashboard.Tests.Support;
+using Dashboard.Tests.Web;
+using Dashboard.Training;
+using Dashboard.Web.Components.Pages.Studies;
+using Dashboard.Web.Components.Shared;
+using Dashboard.Web.Storage;
+using Dashboard.Web.Studies;
+using Dashboard.Web.Training;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Tests.Studies;
+
+/// <summary>The study page's logic through bUnit: live progress from run events, then tables, curves and findings.</summary>
+public sealed class StudyPageTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>The report's study with every group finished as the report measured it, except the last two.</summary>
+    private static Study Seed(BunitContext ctx)
+    {
+        var store = ctx.Store();
+        var plan = StudyPlanner.Expand(StudyDesign.ReportStudy);
+        var studyId = Guid.NewGuid();
+        var members = new List<StudyMember>();
+        foreach (var g in plan.Groups)
+        {
+            // Fewer Shirt/T-shirt confusions where the report measured a higher accuracy.
+            var errors = (int)Math.Round((1 - g.Reported!.Accuracy) * 1000);
+            var run = CompareRuns.Finished($"report · {g.Group} {g.Label}", CompareRuns.Fashion((6, 0, errors)), g.Reported.TrainingSeconds, config: g.Config, epochs: g.Config.Epochs)
+                with { StudyId = studyId, StudyGroup = g.Group };
+            if (g.Group == 8) run = run with { Status = RunStatus.Running, Report = null, Confusion = null, Epochs = [], TrainingSeconds = null };
+            if (g.Group == 9) run = run with { Status = RunStatus.Queued, Report = null, Confusion = null, Epochs = [], TrainingSeconds = null };
+            store.InsertMany([run]);
+            members.Add(new StudyMember { Group = g.Group, RunId = run.Id, Label = g.Label, Varied = [.. g.Varied], Config = g.Config, Reported = g.Reported });
+        }
+        var study = new Study { Id = studyId, Name = "The report's study", CreatedUtc = DateTime.UtcNow, Design = StudyDesign.ReportStudy, Members = members };
+        ctx.Services.GetRequiredService<StudyStore>().Insert(study);
+        return study;
+    }
+
+    private static BunitContext Context(string dir)
+    {
+        var ctx = new BunitContext().AddDashboardServices(dir);
+        ctx.Services.AddStudies();
+        return ctx;
+    }
+
+    [Fact]
+    public async Task ARunningStudyShowsLiveProgressThenItsResults()
+    {
+        await using var ctx = Context(_dir.Path);
+        var study = Seed(ctx);
+        var page = ctx.Render<StudyPage>(p => p.Add(x => x.Id, study.Id));
+
+        Assert.Equal("Running", page.Find("[data-testid=study-status]").TextContent.Trim());
+        Assert.Equal("7 of 9 runs finished", page.Find("[data-testid=study-progress]").TextContent);
+        Assert.Equal(9, page.FindAll("[data-testid=study-settings-row]").Count);
+        Assert.Single(page.FindAll("[data-testid=cancel-study]"));
+
+        // Table 2 with the report's figures beside ours; unfinished groups have no figures yet.
+        var rows = page.FindAll("[data-testid=study-result-row]");
+        Assert.Equal(9, rows.Count);
+        Assert.Contains("71.3", rows[0].TextContent);
+        Assert.Contains("91 %", rows[0].TextContent);
+        Assert.Contains("—", rows[7].TextContent);
+
+        // Learning rate: the control (91 %) beat 0.01 (87 %) and 0.1 (67 %), as in the report.
+        Assert.Contains("The control's learning rate 0.001 did best", page.Find("[data-testid=parameter-LearningRate] [data-testid=finding]").TextContent);
+        // Epochs: groups 8 and 9 have not finished, so there is nothing to name yet.
+        Assert.Contains("once the control and a variant have finished", page.Find("[data-testid=parameter-Epochs] [data-testid=finding]").TextContent);
+        var curves = page.FindComponents<ApexChart>().Where(c => c.Instance.TestId!.StartsWith("study-curves-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["study-curves-LearningRate", "study-curves-WeightDecay", "study-curves-BatchSize", "study-curves-Epochs"], curves.Select(c => c.Instance.TestId));
+        // Control (10 epochs) + lr 0.01 (10) + lr 0.1 (10).
+        Assert.Equal(30, curves[0].Instance.PointCount);
+
+        var running = study.Members[7].RunId;
+        ctx.Notifier().Publish(new RunBatchProgress(running, new BatchProgress(2, 100, 469, 0.42, 3210, TimeSpan.FromSeconds(75))));
+        page.WaitForAssertion(() => Assert.Contains("epoch 2 of 5 · batch 100 of 469", page.Find("[data-testid=study-member][data-status=Running]").TextContent));
+
+        // Group 8 finishes: its row, the epochs chart and finding follow.
+        var store = ctx.Store();
+        var done = CompareRuns.Finished("x", CompareRuns.Fashion((6, 0, 100)), 39.0, config: study.Members[7].Config, epochs: 5);
+        store.Update(running, r => r with { Status = RunStatus.Completed, Report = done.Report, Confusion = done.Confusion, Epochs = done.Epochs, TrainingSeconds = 39.0 });
+        ctx.Notifier().Publish(new RunFinished(running, RunStatus.Completed, null, done.Report!.Accuracy));
+        page.WaitForAssertion(() => Assert.Equal("8 of 9 runs finished", page.Find("[data-testid=study-progress]").TextContent));
+        Assert.Contains("The control's epochs 10 did best (91.00 %); the next best, 5, was 1.00 pp lower.", page.Find("[data-testid=parameter-Epochs] [data-testid=finding]").TextContent);
+        Assert.Equal(15, page.FindComponents<ApexChart>().Single(c => c.Instance.TestId == "study-curves-Epochs").Instance.PointCount);
+    }
+
+    [Fact]
+    public async Task AnUnknownStudySaysSo()
+    {
+        await using var ctx = Context(_dir.Path);
+        var page = ctx.Render<StudyPage>(p => p.Add(x => x.Id, Guid.NewGuid()));
+        Assert.Contains("There is no study with the id", page.Find("[data-testid=study-not-found]").TextContent);
+    }
+}

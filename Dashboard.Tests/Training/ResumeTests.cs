@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Dashboard.Tests.Support;
+using Dashboard.Training;
+using Dashboard.Training.Models;
+using Dashboard.Training.Schedules;
+using Xunit.Abstractions;
+
+namespace Dashboard.Tests.Training;
+
+/// <summary>Checkpoints after every epoch, and resuming from one as if the run had never stopped.</summary>
+[Collection(TrainingCollection.Name)]
+public class ResumeTests(ITestOutputHelper output)
+{
+    private sealed class Recorder(Action<Recorder>? afterCheckpoint = null, Action<BatchProgress>? onBatch = null) : ITrainingObserver
+    {
+        public List<TrainingCheckpoint> Checkpoints { get; } = [];
+        public List<EpochMetrics> Epochs { get; } = [];
+        public void OnBatch(BatchProgress progress) => onBatch?.Invoke(progress);
+        public void OnEpoch(EpochMetrics metrics) => Epochs.Add(metrics);
+        public void OnCheckpoint(TrainingCheckpoint checkpoint)
+        {
+            Checkpoints.Add(checkpoint);
+            afterCheckpoint?.Invoke(this);
+        }
+    }
+
+    [Fact]
+    public void ResumedRunEqualsAnUninterruptedOne()
+    {
+        // Everything that carries state across epochs at once: Adam's moments, batch norm's running
+        // statistics, dropout (global generator), augmentation (own generator), the batch order, a per-batch
+        // schedule, and early stopping's best epoch.
+        var config = TrainingConfig.ReportControl with
+        {
+            Model = nameof(BnCnn), Epochs = 2, BatchSize = 128, TrainSubset = 1152, Threads = 2,
+            CropPadding = 2, HorizontalFlip = true, ErasingProbability = 0.5,
+            Schedule = ScheduleKind.OneCycle, LearningRate = 3e-3,
+            ValidationFraction = 1.0 / 9, EarlyStoppingPatience = 3,
+        };
+        var data = RealData.Get();
+        var straight = Trainer.Train(config, data, new Recorder());
+
+        using var cts = new CancellationTokenSource();
+        var interruptedRecorder = new Recorder(afterCheckpoint: _ => cts.Cancel());
+        var interrupted = Trainer.Train(config, data, interruptedRecorder, cts.Token);
+        Assert.Equal(TrainingOutcome.Cancelled, interrupted.Outcome);
+        Assert.StartsWith("Cancelled during epoch 2, batch 1", interrupted.Reason);
+
+        var saved = Assert.Single(interruptedRecorder.Checkpoints);
+        var checkpoint = TrainingCheckpoint.FromBytes(saved.ToBytes());
+        AssertSameCheckpoint(saved, checkpoint);
+        var resumedRecorder = new Recorder();
+        var resumed = Trainer.Resume(checkpoint, data, resumedRecorder);
+
+        Assert.Equal(TrainingOutcome.Completed, resumed.Outcome);
+        Assert.Equal([2], resumedRecorder.Epochs.Select(e => e.Epoch)); // continues at the next epoch
+        Assert.Equal(2, resumed.Epochs.Count);
+        for (var i = 0; i < 2; i++)
+        {
+            var (a, b) = (straight.Epochs[i], resumed.Epochs[i]);
+            Assert.Equal((a.TrainLoss, a.TestLoss, a.TestAccuracy), (b.TrainLoss, b.TestLoss, b.TestAccuracy));
+            Assert.Equal((a.ValidationLoss, a.ValidationAccuracy, a.LearningRate), (b.ValidationLoss, b.ValidationAccuracy, b.LearningRate));
+        }
+        Assert.Equal(straight.Confusion!.Counts, resumed.Confusion!.Counts);
+        Assert.Equal(straight.Report!.ToText(4), resumed.Report!.ToText(4));
+        Assert.Equal(straight.KeptEpoch, resumed.KeptEpoch);
+        Assert.Equal(straight.Weights, resumed.Weights);
+        Assert.Equal(straight.Reason, resumed.Reason);
+    }
+
+    private static void AssertSameCheckpoint(TrainingCheckpoint expected, TrainingCheckpoint actual)
+    {
+        Assert.Equal(expected.Config, actual.Config);
+        Assert.Equal(expected.Epoch, actual.Epoch);
+        Assert.Equal(expected.History, actual.History);
+        Assert.Equal(expected.TrainingSeconds, actual.TrainingSeconds);
+        Assert.Equal((expected.BestEpoch, expected.BestValidationLoss), (actual.BestEpoch, actual.BestValidationLoss));
+        Assert.Equal(expected.Weights, actual.Weights);
+        Assert.Equal(expected.OptimizerState, actual.OptimizerState);
+        Assert.Equal(expected.BatchOrderRng, actual.BatchOrderRng);
+        Assert.Equal(expected.AugmentationRng, actual.AugmentationRng);
+        Assert.Equal(expected.GlobalRng, actual.GlobalRng);
+        Assert.Equal(expected.BestWeights, actual.BestWeights);
+    }
+
+    [Fact]
+    public void ResumeAddsLittleToARunsStart()
+    {
+        // One batch per epoch, so the first batch report comes straight after the first optimiser step.
+        var config = TrainingConfig.ReportControl with { Epochs = 2, BatchSize = 128, TrainSubset = 128, Threads = 2 };
+        var data = RealData.Get();
+        byte[] bytes;
+        using (var stop = new CancellationTokenSource())
+        {
+            var first = new Recorder(afterCheckpoint: _ => stop.Cancel());
+            Trainer.Train(config, data, first, stop.Token);
+            bytes = first.Checkpoints[0].ToBytes();
+        }
+
+        double TimeToFirstBatch(Func<ITrainingObserver, CancellationToken, TrainingResult> start)
+        {
+            using var cts = new CancellationTokenSource();
+            var clock = Stopwatch.StartNew();
+            var seconds = double.NaN;
+            start(new Recorder(onBatch: _ => { if (double.IsNaN(seconds)) seconds = clock.Elapsed.TotalSeconds; cts.Cancel(); }), cts.Token);
+            return seconds;
+        }
+        // A resumed run cancelled before finishing an epoch evaluates its checkpoint's weights for its report: two tries each keep the test short.
+        var fresh = Enumerable.Range(0, 2).Min(_ => TimeToFirstBatch((o, t) => Trainer.Train(config, data, o, t)));
+        var resumed = Enumerable.Range(0, 2).Min(_ => TimeToFirstBatch((o, t) => Trainer.Resume(TrainingCheckpoint.FromBytes(bytes), data, o, t)));
+
+        output.WriteLine($"checkpoint {bytes.Length / 1e6:F1} MB; start to first batch: fresh {fresh * 1000:F0} ms, resumed {resumed * 1000:F0} ms (+{(resumed - fresh) * 1000:F0} ms)");
+        Assert.InRange(resumed - fresh, -1, 1.0);
+    }
+
+    [Fact]
+    public void GarbageIsNotACheckpoint()
+    {
+        Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.FromBytes([1, 2, 3]));
+        Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.FromBytes(new byte[100]));
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text;
+using Dashboard.Web.Comparison;
+using Dashboard.Web.Storage;
+
+namespace Dashboard.Web.Api;
+
+/// <summary>GET /api/compare?ids=… (the comparison as JSON) and GET /api/compare/export (CSV or Markdown files).</summary>
+public static class CompareApi
+{
+    public static IEndpointRouteBuilder MapCompareApi(this IEndpointRouteBuilder app)
+    {
+        var compare = app.MapGroup("/api/compare").WithTags("Compare");
+
+        compare.MapGet("/", (string? ids, RunStore store) =>
+        {
+            var selection = CompareSelection.Resolve(ids, store.Get);
+            return selection.CanCompare
+                ? Results.Ok(ComparisonBody.From(new RunComparison(selection.Runs), selection.Problems))
+                : Results.BadRequest(new CompareProblem($"Pick {CompareSelection.MinRuns} to {CompareSelection.MaxRuns} finished runs.", selection.Problems));
+        }).WithName("Compare").WithSummary("Settings, results (best marked), per-epoch curves and, for two runs, the confusion difference B − A.");
+
+        compare.MapGet("/export", (string? ids, string? table, string? format, RunStore store) =>
+        {
+            var selection = CompareSelection.Resolve(ids, store.Get);
+            if (!selection.CanCompare)
+                return Results.BadRequest(new CompareProblem($"Pick {CompareSelection.MinRuns} to {CompareSelection.MaxRuns} finished runs.", selection.Problems));
+            var comparison = new RunComparison(selection.Runs);
+            string? text = (table?.ToLowerInvariant(), format?.ToLowerInvariant()) switch
+            {
+                ("results" or null, "csv" or null) => CompareExport.ResultsCsv(comparison),
+                ("results" or null, "md" or "markdown") => CompareExport.ResultsMarkdown(comparison),
+                ("reports", "csv" or null) => CompareExport.ReportsCsv(comparison),
+                ("reports", "md" or "markdown") => CompareExport.ReportsMarkdown(comparison),
+                _ => null,
+            };
+            if (text is null)
+                return Results.BadRequest(new ProblemDetailsBody("table must be results or reports; format must be csv or md.", 400));
+            var md = format?.ToLowerInvariant() is "md" or "markdown";
+            return Results.File(Encoding.UTF8.GetBytes(text), md ? "text/markdown; charset=utf-8" : "text/csv; charset=utf-8",
+                CompareExport.FileName(table?.ToLowerInvariant() ?? "results", md ? "md" : "csv"));
+        }).WithName("CompareExport").WithSummary("table=results|reports, format=csv|md: a file to download.");
+        return app;
+    }
+}
+
+public sealed record CompareProblem(string Detail, IReadOnlyList<string> Problems)
+{
+    public string Title => "Nothing to compare";
+    public int Status => 400;
+}
+
+public sealed record ComparedRunBody(string Letter, Guid Id, string Name, string Color, int Epochs);
+
+public sealed record ResultRowBody(string Letter, double? TrainingSeconds, double? Accuracy, double? MacroF1, double? MacroPrecision, IReadOnlyList<string> Best);
+
+public sealed record CurveBody(string Name, string Color, IReadOnlyList<double[]> Points);
+
+public sealed record DifferenceBody(int[][] Delta, IReadOnlyList<CellChange> Largest, IReadOnlyList<CellChange> Focus);
+
+public sealed record ComparisonBody(
+    IReadOnlyList<ComparedRunBody> Runs, IReadOnlyList<string> Problems, IReadOnlyList<SettingRow> Settings, IReadOnlyList<ResultRowBody> Results,
+    IReadOnlyDictionary<CurveMetric, IReadOnlyList<CurveBody>> Curves, DifferenceBody? Difference)
+{
+    public static ComparisonBody From(RunComparison c, IReadOnlyList<string> problems)
+    {
+        var t = c.Results;
+        return new ComparisonBody(
+            c.Runs.Select(r => new ComparedRunBody(r.Letter, r.Run.Id, r.Run.Name, r.Color, r.Run.Epochs.Count)).ToList(),
+            problems,
+            c.Settings,
+            t.Rows.Select((r, i) => new ResultRowBody(r.Run.Letter, r.TrainingSeconds, r.Accuracy, r.MacroF1, r.MacroPrecision,
+                new[] { ("TrainingSeconds", t.BestTime), ("Accuracy", t.BestAccuracy), ("MacroF1", t.BestMacroF1), ("MacroPrecision", t.BestMacroPrecision) }
+                    .Where(x => x.Item2.Contains(i)).Select(x => x.Item1).ToList())).ToList(),
+            CurveMetrics.All.ToDictionary(m => m, m => (IReadOnlyList<CurveBody>)c.Curves(m).Select(s => new CurveBody(s.Name, s.Color, s.Points)).ToList()),
+            c.Difference is { } d ? new DifferenceBody(d.Delta, d.LargestChanges(), d.Focus) : null);
+    }
+}

@@ -1,0 +1,63 @@
+using Dashboard.Training;
+using Dashboard.Web.Storage;
+using Dashboard.Web.Studies;
+
+namespace Dashboard.Web.Api;
+
+/// <summary>Studies under /api/studies: plan, launch, read, cancel.</summary>
+public static class StudiesApi
+{
+    public static IEndpointRouteBuilder MapStudiesApi(this IEndpointRouteBuilder app)
+    {
+        var studies = app.MapGroup("/api/studies").WithTags("Studies");
+
+        studies.MapGet("/", (StudyStore store) => store.List().Select(s => StudySummary.From(store.View(s))))
+            .WithName("ListStudies").WithSummary("Every study, newest first, with its status derived from its runs.");
+
+        studies.MapGet("/{id:guid}", (Guid id, StudyStore store) =>
+            store.View(id) is { } view ? Results.Ok(StudyDetail.From(view)) : NotFound(id))
+            .WithName("GetStudy").WithSummary("A study's design, groups and their runs' status and results.");
+
+        studies.MapGet("/presets/report", () => StudyDesign.ReportStudy)
+            .WithName("ReportStudyPreset").WithSummary("The design that reproduces the report's Table 1 (9 groups).");
+
+        studies.MapPost("/plan", (StudyDesign design) => StudyPlanner.Expand(design))
+            .WithName("PlanStudy").WithSummary("The runs a design would queue, or why it cannot run; nothing is stored.");
+
+        studies.MapPost("/", (StudyDesign design, StudyService service, StudyStore store) =>
+        {
+            var result = service.Launch(design);
+            return result.Study is { } study
+                ? Results.Created($"/api/studies/{study.Id}", StudyDetail.From(store.View(study)))
+                : Results.ValidationProblem(Errors(result.Plan.Errors), title: "The study was not started.");
+        }).WithName("CreateStudy").WithSummary("Expands the design and queues its runs in group order.");
+
+        studies.MapPost("/{id:guid}/cancel", (Guid id, StudyService service) =>
+            service.Cancel(id) is { } cancelled ? Results.Accepted($"/api/studies/{id}", new { cancelled }) : NotFound(id))
+            .WithName("CancelStudy").WithSummary("Cancels every queued and running run of the study.");
+        return app;
+    }
+
+    private static Dictionary<string, string[]> Errors(IEnumerable<ConfigError> errors) =>
+        errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
+
+    private static IResult NotFound(Guid id) => Results.NotFound(new ProblemDetailsBody($"No study has the id {id}.", 404));
+}
+
+public sealed record StudySummary(Guid Id, string Name, DateTime CreatedUtc, StudyMode Mode, StudyStatus Status, StudyProgress Progress)
+{
+    public static StudySummary From(StudyView v) => new(v.Study.Id, v.Study.Name, v.Study.CreatedUtc, v.Study.Design.Mode, v.Progress.Status, v.Progress);
+}
+
+public sealed record StudyMemberDetail(int Group, string Label, IReadOnlyList<StudyParameter> Varied, TrainingConfig Config, Guid RunId,
+    RunStatus? Status, double? TrainingSeconds, double? Accuracy, double? MacroF1, ReportedFigures? Reported);
+
+public sealed record StudyDetail(Guid Id, string Name, DateTime CreatedUtc, StudyDesign Design, StudyStatus Status, StudyProgress Progress, IReadOnlyList<StudyMemberDetail> Members)
+{
+    public static StudyDetail From(StudyView v) => new(v.Study.Id, v.Study.Name, v.Study.CreatedUtc, v.Study.Design, v.Progress.Status, v.Progress,
+        v.Study.Members.OrderBy(m => m.Group).Select(m =>
+        {
+            var run = v.RunOf(m);
+            return new StudyMemberDetail(m.Group, m.Label, m.Varied, m.Config, m.RunId, run?.Status, run?.TrainingSeconds, run?.Report?.Accuracy, run?.Report?.MacroAverage.F1, m.Reported);
+        }).ToList());
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+using Dashboard.Training;
+
+namespace Dashboard.Web.Components.Shared;
+
+/// <summary>How run figures are written on every page.</summary>
+public static class RunFormat
+{
+    /// <summary><c>45 s</c>, <c>3:07</c>, <c>1:02:03</c>.</summary>
+    public static string Duration(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero) span = TimeSpan.Zero;
+        if (span.TotalSeconds < 60) return $"{span.TotalSeconds:0} s";
+        return span.TotalHours >= 1
+            ? $"{(int)span.TotalHours}:{span.Minutes:00}:{span.Seconds:00}"
+            : $"{span.Minutes}:{span.Seconds:00}";
+    }
+
+    public static string Duration(double? seconds) => seconds is { } s ? Duration(TimeSpan.FromSeconds(s)) : "";
+
+    public static string Percent(double? fraction, int digits = 2) =>
+        fraction is { } f ? (f * 100).ToString("F" + digits, CultureInfo.InvariantCulture) + " %" : "";
+
+    public static string Fixed(double? value, int digits = 4) =>
+        value is { } v ? v.ToString("F" + digits, CultureInfo.InvariantCulture) : "";
+
+    /// <summary>Learning rates and decays as typed in the form: <c>0.001</c>, <c>0.0001</c>.</summary>
+    public static string Real(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+    public static string Rate(double imagesPerSecond) => imagesPerSecond.ToString("N0", CultureInfo.InvariantCulture) + " img/s";
+
+    /// <summary>Share of the whole run's training batches done (0–1).</summary>
+    public static double Fraction(BatchProgress p, int epochs) =>
+        p.BatchesPerEpoch <= 0 || epochs <= 0 ? 0 : Math.Clamp(((p.Epoch - 1) * (double)p.BatchesPerEpoch + p.Batch) / ((double)epochs * p.BatchesPerEpoch), 0, 1);
+
+    /// <summary>The x of a batch-loss point: fractional epochs since the start (epoch 2, half done = 1.5).</summary>
+    public static double EpochPosition(BatchProgress p) =>
+        p.Epoch - 1 + (p.BatchesPerEpoch <= 0 ? 0 : (double)p.Batch / p.BatchesPerEpoch);
+
+    /// <summary>Local time, minutes precision.</summary>
+    public static string When(DateTime utc) => utc.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,73 @@
+using Dashboard.Training;
+using Dashboard.Web.Storage;
+using Dashboard.Web.Training;
+
+namespace Dashboard.Web.Studies;
+
+/// <summary>The launched study, or the plan that says why nothing was launched.</summary>
+public sealed record StudyLaunchResult(Study? Study, StudyPlan Plan)
+{
+    public bool Succeeded => Study is not null;
+}
+
+/// <summary>Launches studies as ordinary runs through the training queue, and cancels them as a whole.</summary>
+public sealed class StudyService(StudyStore studies, RunStore runs, TrainingService training, RunNotifier notifier, ILogger<StudyService> logger)
+{
+    /// <summary>
+    /// Queues the control and every variant in group order, then stores the study. If a run cannot be
+    /// queued (a full queue), the runs queued so far are cancelled and removed, and nothing is stored.
+    /// </summary>
+    public StudyLaunchResult Launch(StudyDesign design)
+    {
+        var plan = StudyPlanner.Expand(design);
+        var device = design.Control.Validate(TrainingService.CudaAvailable).Where(e => e.Field == nameof(TrainingConfig.Device)).ToList();
+        if (device.Count > 0) plan = plan with { Errors = [.. plan.Errors, .. device.Select(e => e with { Field = "Control.Device" })] };
+        if (!plan.IsValid) return new StudyLaunchResult(null, plan);
+
+        var id = Guid.NewGuid();
+        var name = string.IsNullOrWhiteSpace(design.Name) ? $"Study {DateTime.Now:yyyy-MM-dd HH:mm}" : design.Name.Trim();
+        var members = new List<StudyMember>();
+        foreach (var group in plan.Groups)
+        {
+            var launched = training.Launch(group.Config, $"{name} · {group.Group} {group.Label}");
+            if (launched.Run is not { } run)
+            {
+                RollBack(members);
+                return new StudyLaunchResult(null, plan with { Errors = launched.Errors });
+            }
+            runs.SetStudy(run.Id, id, group.Group);
+            members.Add(new StudyMember
+            {
+                Group = group.Group,
+                RunId = run.Id,
+                Label = group.Label,
+                Varied = [.. group.Varied],
+                Config = group.Config,
+                Reported = group.Reported,
+            });
+        }
+        var study = new Study { Id = id, Name = name, CreatedUtc = DateTime.UtcNow, Design = design with { Name = name }, Members = members };
+        studies.Insert(study);
+        logger.LogInformation("Study {StudyId} '{Name}' queued {Count} runs", id, name, members.Count);
+        return new StudyLaunchResult(study, plan);
+    }
+
+    /// <summary>Cancels every queued and running run of the study; null if there is no such study, else how many were cancelled.</summary>
+    public int? Cancel(Guid id)
+    {
+        if (studies.View(id) is not { } view) return null;
+        // Queued ones first: cancelling the running one first would let the queue start the next member.
+        var unfinished = view.Study.Members.Select(view.RunOf).OfType<Run>().Where(r => !r.IsFinished)
+            .OrderBy(r => r.Status == RunStatus.Running).ToList();
+        return unfinished.Count(r => training.Cancel(r.Id));
+    }
+
+    private void RollBack(List<StudyMember> members)
+    {
+        foreach (var member in members)
+        {
+            training.Cancel(member.RunId);
+            if (runs.Delete(member.RunId) == DeleteOutcome.Deleted) notifier.Publish(new RunDeleted(member.RunId));
+        }
+    }
+}

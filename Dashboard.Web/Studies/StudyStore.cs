@@ -1,0 +1,33 @@
+using Dashboard.Web.Storage;
+using LiteDB;
+
+namespace Dashboard.Web.Studies;
+
+/// <summary>Studies in the "studies" collection of the runs' database: one LiteDB file, opened once per process.</summary>
+public sealed class StudyStore
+{
+    private readonly RunStore _runs;
+    private readonly ILiteCollection<Study> _studies;
+
+    public StudyStore(RunStore runs)
+    {
+        _runs = runs;
+        _studies = runs.GetCollection<Study>("studies");
+        _studies.EnsureIndex(s => s.CreatedUtc);
+    }
+
+    public void Insert(Study study) => _studies.Insert(study);
+
+    public Study? Get(Guid id) => _studies.FindById(id);
+
+    public IReadOnlyList<Study> List() => _studies.Query().OrderByDescending(s => s.CreatedUtc).ToList();
+
+    public bool Delete(Guid id) => _studies.Delete(id);
+
+    /// <summary>The study with its runs, read now; null if there is no such study.</summary>
+    public StudyView? View(Guid id) => Get(id) is { } study ? View(study) : null;
+
+    // By id rather than by StudyId: a run is tagged with its study just after it is queued.
+    public StudyView View(Study study) =>
+        new(study, study.Members.Select(m => _runs.Get(m.RunId)).OfType<Run>().ToDictionary(r => r.Id));
+}
