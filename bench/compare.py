@@ -10,7 +10,7 @@ bench/results/<timestamp>/ and writes summary.md there.
 Standard library only: it can run under any python3, including one that
 cannot import torch (the peer itself is always run with /usr/bin/python3).
 
-    python3 bench/compare.py                 # 3 rounds of 600 batches each
+    python3 bench/compare.py                 # 3 rounds of 400 batches each (the C# harness trains N batches as one epoch over the first N×batch images, so N ≤ 468 at batch 128)
     python3 bench/compare.py --rounds 5 --epochs 1 --eval
 """
 
@@ -51,7 +51,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rounds", type=int, default=3)
     stop = p.add_mutually_exclusive_group()
-    stop.add_argument("--batches", type=int, default=None, help="batches per run (default 600)")
+    stop.add_argument("--batches", type=int, default=None, help="batches per run (default 400)")
     stop.add_argument("--epochs", type=int, default=None, help="epochs per run instead of --batches")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
@@ -62,7 +62,7 @@ def parse_args():
                    help=f"run both sides with {' '.join(f'{k}={v}' for k, v in MALLOC_NO_TRIM_ENV.items())}")
     args = p.parse_args()
     if args.batches is None and args.epochs is None:
-        args.batches = 600
+        args.batches = 400
     if args.eval and args.epochs is None:
         p.error("--eval needs --epochs (with --batches neither side evaluates)")
     if args.rounds < 1:

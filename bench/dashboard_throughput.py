@@ -7,7 +7,7 @@ trains it on its queue while its SignalR hub, notifier and LiteDB are live. The 
 epoch's training throughput (images/s, evaluation excluded), which both report the same way.
 
     dotnet build -c Release bench/Dashboard.Bench
-    python3 bench/dashboard_throughput.py --rounds 3 --batches 600
+    python3 bench/dashboard_throughput.py --rounds 3 --batches 400
 """
 
 import argparse
@@ -80,7 +80,7 @@ def dashboard(batches, batch_size, threads):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--batches", type=int, default=600)
+    p.add_argument("--batches", type=int, default=400)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()

@@ -46,6 +46,10 @@ public sealed class RunsPageBrowserTests(Browser browser) : IClassFixture<Browse
         var shown = await page.GetByTestId("cell-accuracy").AllTextContentsAsync();
         Assert.Equal(["91.05 %", "88.12 %", "86.34 %"], shown.Take(3));
 
+        await page.GetByTestId("filters").ClickAsync();
+        await page.WaitForTimeoutAsync(1000);
+        await Browser.ScreenshotAsync(page, "runs-filters-light");
+
         await page.GetByLabel("Toggle dark theme").ClickAsync();
         await page.Mouse.MoveAsync(0, 400); // away from the button, so its tooltip is not in the screenshot
         await page.WaitForFunctionAsync("() => getComputedStyle(document.body).backgroundColor !== 'rgb(255, 255, 255)'");

@@ -20,7 +20,7 @@ public class ClassifierTests
         using var training = FashionMnistData.Normalize(bytes, 1);
 
         Assert.Equal(new long[] { 1, 1, 28, 28 }, input.shape);
-        Assert.True(input.equal(training), "the prediction input differs from the training input");
+        Assert.True(input.eq(training).all().item<bool>(), "the prediction input differs from the training input");
     }
 
     [Fact]

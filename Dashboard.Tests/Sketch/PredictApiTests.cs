@@ -55,6 +55,9 @@ public sealed class PredictApiTests(PredictApiTests.TrainedApp fixture) : IClass
 
     private static byte[] TestImage(int index) => RealData.Get().TestPixels.AsSpan(index * 784, 784).ToArray();
 
+    // Numbers, as the API takes them: System.Text.Json would send a byte[] as a base64 string.
+    private static int[] Numbers(byte[] pixels) => pixels.Select(p => (int)p).ToArray();
+
     private Task<HttpResponseMessage> PostAsync(object body) => fixture.Http.PostAsJsonAsync("api/predict", body);
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string expected)
@@ -69,7 +72,7 @@ public sealed class PredictApiTests(PredictApiTests.TrainedApp fixture) : IClass
     [Fact]
     public async Task OneRunGivesTenProbabilitiesThatSumToOne()
     {
-        var response = await PostAsync(new { runIds = new[] { fixture.First.Id }, pixels = TestImage(0) });
+        var response = await PostAsync(new { runIds = new[] { fixture.First.Id }, pixels = Numbers(TestImage(0)) });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -90,7 +93,7 @@ public sealed class PredictApiTests(PredictApiTests.TrainedApp fixture) : IClass
     [Fact]
     public async Task TheEnsembleIsTheMeanOfItsMembers()
     {
-        var response = await PostAsync(new { runIds = new[] { fixture.First.Id, fixture.Second.Id }, pixels = TestImage(1) });
+        var response = await PostAsync(new { runIds = new[] { fixture.First.Id, fixture.Second.Id }, pixels = Numbers(TestImage(1)) });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -114,7 +117,7 @@ public sealed class PredictApiTests(PredictApiTests.TrainedApp fixture) : IClass
 
         for (var i = 0; i < count; i++)
         {
-            var response = await PostAsync(new { runIds = new[] { fixture.First.Id }, pixels = TestImage(i) });
+            var response = await PostAsync(new { runIds = new[] { fixture.First.Id }, pixels = Numbers(TestImage(i)) });
             var scores = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs")[0].GetProperty("scores");
 
             Assert.Equal(evaluation.Predictions[i], scores.GetProperty("topClass").GetInt32());
@@ -138,14 +141,14 @@ public sealed class PredictApiTests(PredictApiTests.TrainedApp fixture) : IClass
                     raster[y * 112 + x] = (byte)(255 - original[y / 4 * 28 + x / 4]);
             var back = SketchPreprocessor.Preprocess(raster, 112, 112).Pixels;
 
-            var before = await PostAsync(new { runIds = new[] { fixture.First.Id }, pixels = original });
-            var after = await PostAsync(new { runIds = new[] { fixture.First.Id }, pixels = back });
+            var before = await PostAsync(new { runIds = new[] { fixture.First.Id }, pixels = Numbers(original) });
+            var after = await PostAsync(new { runIds = new[] { fixture.First.Id }, pixels = Numbers(back) });
             var top = (await before.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ensemble").GetProperty("topClass").GetInt32();
             if (top == (await after.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ensemble").GetProperty("topClass").GetInt32())
                 unchanged++;
         }
-        // Measured: about 96 % keep their class (the rest move by half a pixel when re-centred).
-        Assert.InRange(unchanged, count * 9 / 10, count);
+        // 91 % come back pixel for pixel; the rest differ by a faint edge, which rarely changes the class.
+        Assert.InRange(unchanged, count * 97 / 100, count);
     }
 
     public static TheoryData<string, string> BadBodies => new()
@@ -201,7 +204,7 @@ public sealed class PredictApiTests(PredictApiTests.TrainedApp fixture) : IClass
     {
         var unknown = Guid.NewGuid();
 
-        var response = await PostAsync(new { runIds = new[] { fixture.First.Id, unknown }, pixels = TestImage(0) });
+        var response = await PostAsync(new { runIds = new[] { fixture.First.Id, unknown }, pixels = Numbers(TestImage(0)) });
 
         await AssertProblemAsync(response, HttpStatusCode.NotFound, $"No run has the id {unknown}");
     }
@@ -212,7 +215,7 @@ public sealed class PredictApiTests(PredictApiTests.TrainedApp fixture) : IClass
         // Stored but never queued: it stays Queued.
         var queued = fixture.App.Store.Create(TrainingConfig.ReportControl, "waiting");
 
-        var response = await PostAsync(new { runIds = new[] { queued.Id }, pixels = TestImage(0) });
+        var response = await PostAsync(new { runIds = new[] { queued.Id }, pixels = Numbers(TestImage(0)) });
 
         await AssertProblemAsync(response, HttpStatusCode.Conflict, "is Queued: only completed runs can predict");
     }

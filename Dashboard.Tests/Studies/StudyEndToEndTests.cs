@@ -22,6 +22,14 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         await input.PressAsync("Tab");
     }
 
+    // From the top: a full-page shot of a scrolled page draws the fixed app bar mid-page.
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await page.Mouse.MoveAsync(600, 600); // away from the theme button's tooltip
+        await Browser.ScreenshotAsync(page, name);
+    }
+
     private static async Task ToggleDarkAsync(IPage page, bool dark)
     {
         await page.GetByLabel("Toggle dark theme").ClickAsync();
@@ -36,20 +44,22 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         using var dir = new TempDirectory();
         await using var app = new DashboardApp(dir.Path);
         var (page, consoleErrors) = await browser.NewPageAsync();
+        var failedRequests = new List<string>();
+        page.Response += (_, r) => { if (r.Status >= 400) lock (failedRequests) failedRequests.Add($"{r.Status} {r.Url}"); };
 
         await page.GotoAsync(new Uri(app.BaseAddress, "studies").ToString());
         await page.GetByTestId("no-studies").WaitForAsync();
-        await Browser.ScreenshotAsync(page, "studies-empty-light");
+        await ShotAsync(page, "studies-empty-light");
         await page.GetByTestId("new-study").ClickAsync();
         await page.WaitForURLAsync("**/studies/new");
 
         // The report's preset as a grid is refused, with the count and the cap in view.
         await page.GetByTestId("plan-count").Filter(new LocatorFilterOptions { HasText = "9 runs" }).WaitForAsync();
-        await Browser.ScreenshotAsync(page, "study-builder-report-light");
+        await ShotAsync(page, "study-builder-report-light");
         await page.GetByText("Grid: every combination").ClickAsync();
         await page.GetByTestId("plan-errors").Filter(new LocatorFilterOptions { HasText = "81 runs" }).WaitForAsync();
         Assert.True(await page.GetByTestId("launch-study").IsDisabledAsync());
-        await Browser.ScreenshotAsync(page, "study-builder-grid-refused-light");
+        await ShotAsync(page, "study-builder-grid-refused-light");
         await page.GetByText("One at a time (the report's method)").ClickAsync();
 
         // Control + two variants, one epoch on 1500 images.
@@ -63,9 +73,9 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         await TypeAsync(page, "quick-epochs", "1");
         await page.GetByTestId("plan-count").Filter(new LocatorFilterOptions { HasText = "3 runs" }).WaitForAsync();
         Assert.Equal(3, await page.GetByTestId("study-settings-row").CountAsync());
-        await Browser.ScreenshotAsync(page, "study-builder-light");
+        await ShotAsync(page, "study-builder-light");
         await ToggleDarkAsync(page, dark: true);
-        await Browser.ScreenshotAsync(page, "study-builder-dark");
+        await ShotAsync(page, "study-builder-dark");
         await ToggleDarkAsync(page, dark: false);
 
         await page.GetByTestId("launch-study").ClickAsync();
@@ -78,9 +88,9 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
 
         // Live: some member is seen running on the page before the study ends.
         await page.Locator("[data-testid=study-member][data-status=Running]").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
-        await Browser.ScreenshotAsync(page, "study-running-light");
-        await page.GetByTestId("study-status").Filter(new LocatorFilterOptions { HasText = "Completed" })
-            .WaitForAsync(new LocatorWaitForOptions { Timeout = 180_000 });
+        await ShotAsync(page, "study-running-light");
+        foreach (var member in study.Members) await app.WaitForFinishAsync(member.RunId, TimeSpan.FromMinutes(4));
+        await page.GetByTestId("study-status").Filter(new LocatorFilterOptions { HasText = "Completed" }).WaitForAsync();
 
         Assert.Equal(3, await page.GetByTestId("study-result-row").CountAsync());
         // One best per column (time, accuracy, macro F1, macro precision); a tie would mark more.
@@ -88,12 +98,12 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         foreach (var parameter in new[] { "LearningRate", "WeightDecay" })
         {
             await page.WaitForFunctionAsync($"() => Number(document.querySelector('[data-testid=study-curves-{parameter}]')?.dataset.points) === 2");
-            await page.Locator($"[data-testid=study-curves-{parameter}] svg").WaitForAsync();
+            await page.Locator($"[data-testid=study-curves-{parameter}] svg.apexcharts-svg").WaitForAsync();
             Assert.Contains("did best", await page.GetByTestId($"parameter-{parameter}").GetByTestId("finding").TextContentAsync());
         }
-        await Browser.ScreenshotAsync(page, "study-done-light");
+        await ShotAsync(page, "study-done-light");
         await ToggleDarkAsync(page, dark: true);
-        await Browser.ScreenshotAsync(page, "study-done-dark");
+        await ShotAsync(page, "study-done-dark");
         await ToggleDarkAsync(page, dark: false);
 
         // Control and the learning-rate variant, side by side.
@@ -104,7 +114,7 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         Assert.Equal(2, await page.GetByTestId("compare-matrix").CountAsync());
         await page.WaitForFunctionAsync("() => Number(document.querySelector('[data-testid=compare-TestAccuracy]')?.dataset.points) === 2");
         Assert.Contains("Shirt taken for T-shirt/top", await page.GetByTestId("focus-changes").TextContentAsync());
-        await Browser.ScreenshotAsync(page, "compare-light");
+        await ShotAsync(page, "compare-light");
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-results-csv").ClickAsync());
         Assert.Equal("compare-results.csv", download.SuggestedFilename);
@@ -113,11 +123,12 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         Assert.Contains("/compare?ids=", page.Url); // the download did not navigate away
 
         await ToggleDarkAsync(page, dark: true);
-        await Browser.ScreenshotAsync(page, "compare-dark");
+        await ShotAsync(page, "compare-dark");
 
         await page.GotoAsync(new Uri(app.BaseAddress, "studies").ToString());
         await page.GetByTestId("study-row").WaitForAsync();
-        await Browser.ScreenshotAsync(page, "studies-dark");
+        await ShotAsync(page, "studies-dark");
+        Assert.Empty(failedRequests);
         Assert.Empty(consoleErrors);
     }
 }

@@ -12,7 +12,9 @@ namespace Dashboard.Training.Inference;
 /// <remarks>
 /// The result is 784 bytes in the model's orientation: exactly what the prediction API takes and
 /// what the dashboard shows as the preview, so the preview is what the model receives. Centring is by
-/// bounding box, not centre of mass, because that is how Fashion-MNIST itself was made.
+/// bounding box, not centre of mass, and the item fills the frame rather than MNIST's 20-pixel box,
+/// because that is how Fashion-MNIST itself was made; docs/decisions/0006-sketch-preprocessing.md
+/// has the measurements.
 /// </remarks>
 public static class SketchPreprocessor
 {
@@ -23,7 +25,7 @@ public static class SketchPreprocessor
     /// Ink (after inversion, 0–255) above this counts toward the bounding box. Fainter pixels still take
     /// part in the resampling; they only do not stretch the box (anti-aliasing, paper grain, JPEG noise).
     /// </summary>
-    public const byte InkThreshold = 16;
+    public const byte InkThreshold = 8;
 
     /// <summary>Largest accepted raster side, to bound the work per request.</summary>
     public const int MaxSide = 1024;
@@ -62,9 +64,11 @@ public static class SketchPreprocessor
 
         var box = new InkBox(minX, minY, maxX - minX + 1, maxY - minY + 1);
         var scale = (double)ItemSize / Math.Max(box.Width, box.Height);
-        // Where the box's top-left corner lands in the 28×28 frame, so that the box is centred.
-        var offsetX = (FashionMnist.ImageSize - box.Width * scale) / 2;
-        var offsetY = (FashionMnist.ImageSize - box.Height * scale) / 2;
+        // Where the box's top-left corner lands in the 28×28 frame: centred, then moved to the next whole
+        // pixel, which is how Fashion-MNIST placed its items (a test image drawn on the canvas then comes
+        // back pixel for pixel instead of blurred by a half-pixel shift).
+        var offsetX = Math.Ceiling((FashionMnist.ImageSize - box.Width * scale) / 2 - 1e-9);
+        var offsetY = Math.Ceiling((FashionMnist.ImageSize - box.Height * scale) / 2 - 1e-9);
         var columns = AreaWeights(width, box.X, offsetX, scale);
         var rows = AreaWeights(height, box.Y, offsetY, scale);
 
