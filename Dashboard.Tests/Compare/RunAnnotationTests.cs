@@ -1,5 +1,6 @@
 using Dashboard.Tests.Support;
 using Dashboard.Training;
+using Dashboard.Web.Components.Shared;
 using Dashboard.Web.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,23 @@ public sealed class RunAnnotationTests : IDisposable
     }
 
     [Fact]
+    public void TheGridsTagAndStudyPickersNarrowTheQueryTogether()
+    {
+        using var store = Open();
+        var study = Guid.NewGuid();
+        var inStudy = store.Create(TrainingConfig.ReportControl, "in study").Id;
+        var tagged = store.Create(TrainingConfig.ReportControl, "tagged only").Id;
+        store.SetStudy(inStudy, study, 1);
+        store.SetTags(inStudy, ["sweep"]);
+        store.SetTags(tagged, ["sweep"]);
+
+        Names(store, RunAnnotationFilter.Filters("Sweep", null), ["in study", "tagged only"]);
+        Names(store, RunAnnotationFilter.Filters("sweep", study), ["in study"]);
+        Names(store, RunAnnotationFilter.Filters(null, Guid.NewGuid()), []);
+        Assert.Empty(RunAnnotationFilter.Filters(" ", null));
+    }
+
+    [Fact]
     public void TooManyOrTooLongTagsAndTooLongNotesAreRefused()
     {
         using var store = Open();
@@ -53,6 +71,8 @@ public sealed class RunAnnotationTests : IDisposable
         Assert.Empty(store.Get(id)!.Tags);
     }
 
-    private static void Names(RunStore store, RunFilter filter, string[] expected) =>
-        Assert.Equal(expected, store.Query(new RunQuery { Filters = [filter], SortBy = RunFields.Name, Descending = false }).Items.Select(r => r.Name));
+    private static void Names(RunStore store, RunFilter filter, string[] expected) => Names(store, [filter], expected);
+
+    private static void Names(RunStore store, IReadOnlyList<RunFilter> filters, string[] expected) =>
+        Assert.Equal(expected, store.Query(new RunQuery { Filters = filters, SortBy = RunFields.Name, Descending = false }).Items.Select(r => r.Name));
 }

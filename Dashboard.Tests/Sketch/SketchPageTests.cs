@@ -144,7 +144,8 @@ public sealed class SketchPageTests(Browser browser) : IClassFixture<Browser>
         var run = await PredictApiTests.TrainedApp.TrainAsync(app, "sketch run", seed: 3);
         var (page, consoleErrors) = await browser.NewPageAsync();
         await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "sketch"));
-        await page.GetByTestId("sketch-empty").WaitForAsync();
+        try { await page.GetByTestId("sketch-empty").WaitForAsync(); }
+        catch (TimeoutException) { await Browser.ScreenshotAsync(page, "debug"); File.WriteAllText("/tmp/sketch-debug.html", await page.ContentAsync() + string.Join("\n", consoleErrors)); throw; }
 
         // A random Trouser from the test set.
         await page.GetByTestId("sketch-test-class").ClickAsync();

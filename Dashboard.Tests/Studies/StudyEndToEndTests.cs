@@ -125,9 +125,16 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         await ToggleDarkAsync(page, dark: true);
         await ShotAsync(page, "compare-dark");
 
+        // A full page load starts in the light theme again.
         await page.GotoAsync(new Uri(app.BaseAddress, "studies").ToString());
         await page.GetByTestId("study-row").WaitForAsync();
+        await ShotAsync(page, "studies-light");
+        await ToggleDarkAsync(page, dark: true);
         await ShotAsync(page, "studies-dark");
+
+        await page.GotoAsync(new Uri(app.BaseAddress, "compare").ToString());
+        await page.GetByTestId("compare-hint").WaitForAsync();
+        await ShotAsync(page, "compare-empty-light");
         Assert.Empty(failedRequests);
         Assert.Empty(consoleErrors);
     }

@@ -1,6 +1,7 @@
 using Bunit;
 using Dashboard.Tests.Support;
 using Dashboard.Training;
+using Dashboard.Training.Schedules;
 using Dashboard.Web.Components.Pages.NewRun;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
@@ -121,6 +122,28 @@ public sealed class NewRunPageTests : IDisposable
             Assert.Contains("no CUDA device", pageDevice.Instance.GetState(x => x.ErrorText));
             Assert.Equal(0, ctx.Store().Count());
         }
+    }
+
+    [Fact]
+    public async Task MoreSettingsReachTheConfigAndOpenWhenOneOfThemIsWrong()
+    {
+        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var page = ctx.Render<NewRun>();
+        var schedule = page.FindComponents<MudSelect<ScheduleKind>>().Single();
+        await page.InvokeAsync(() => schedule.Instance.ValueChanged.InvokeAsync(ScheduleKind.Step));
+        await Set(page, IntField(page, "Step size (epochs)").Instance, 3);
+        await Set(page, TextField(page, "Step factor (gamma)").Instance, "0.5");
+        await Set(page, TextField(page, "Erasing probability").Instance, "1.5");
+        page.Find("[data-testid=launch]").Click();
+
+        Assert.Contains("Erasing probability must be between 0 (off) and 1", TextField(page, "Erasing probability").Instance.GetState(x => x.ErrorText));
+        Assert.True(page.FindComponent<MudExpansionPanel>().Instance.GetState(x => x.Expanded));
+        Assert.Equal(0, ctx.Store().Count());
+
+        await Set(page, TextField(page, "Erasing probability").Instance, "0.25");
+        page.Find("[data-testid=launch]").Click();
+        var config = Assert.Single(ctx.Store().Query(new RunQuery()).Items).Config;
+        Assert.Equal((ScheduleKind.Step, 3, 0.5, 0.25), (config.Schedule, config.StepSize, config.StepGamma, config.ErasingProbability));
     }
 
     [Fact]

@@ -120,6 +120,31 @@ public sealed class RunsPageTests : IDisposable
     }
 
     [Fact]
+    public async Task DeleteAsksFirstAndKeepsTheRunWhenTheUserSaysNo()
+    {
+        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var runs = Seed(ctx.Store());
+        var dialogs = ctx.Render<MudDialogProvider>();
+        var page = ctx.Render<RunsPage>();
+        page.WaitForAssertion(() => Assert.Equal(8, Names(page).Length));
+        var deleted = new List<Guid>();
+        using var _ = ctx.Notifier().Subscribe(e => { if (e is RunDeleted d) deleted.Add(d.RunId); });
+
+        page.FindAll("button[data-testid=delete-run]")[0].Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("Delete “run 7”", dialogs.Markup));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep").Click();
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("Delete “run 7”", dialogs.Markup));
+        Assert.Equal(8, ctx.Store().Count());
+
+        page.FindAll("button[data-testid=delete-run]")[0].Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("Delete “run 7”", dialogs.Markup));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete").Click();
+        page.WaitForAssertion(() => Assert.Equal(7, Names(page).Length));
+        Assert.Null(ctx.Store().Get(runs[7].Id));
+        Assert.Equal([runs[7].Id], deleted);
+    }
+
+    [Fact]
     public async Task CompareNeedsTwoToEightSelectedRuns()
     {
         await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);

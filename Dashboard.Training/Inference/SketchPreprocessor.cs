@@ -13,7 +13,7 @@ namespace Dashboard.Training.Inference;
 /// The result is 784 bytes in the model's orientation: exactly what the prediction API takes and
 /// what the dashboard shows as the preview, so the preview is what the model receives. Centring is by
 /// bounding box, not centre of mass, and the item fills the frame rather than MNIST's 20-pixel box,
-/// because that is how Fashion-MNIST itself was made; docs/decisions/0006-sketch-preprocessing.md
+/// because that is how Fashion-MNIST itself was made; docs/decisions/0010-sketch-preprocessing.md
 /// has the measurements.
 /// </remarks>
 public static class SketchPreprocessor

@@ -37,6 +37,15 @@ public static class RunFormat
     public static double EpochPosition(BatchProgress p) =>
         p.Epoch - 1 + (p.BatchesPerEpoch <= 0 ? 0 : (double)p.Batch / p.BatchesPerEpoch);
 
+    /// <summary>Local time for narrow columns: <c>Nov 28 09:44</c> this year, else <c>2025-11-28</c>.</summary>
+    public static string Short(DateTime utc)
+    {
+        var local = utc.ToLocalTime();
+        return local.Year == DateTime.Now.Year
+            ? local.ToString("MMM d HH:mm", CultureInfo.InvariantCulture)
+            : local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Local time, minutes precision.</summary>
     public static string When(DateTime utc) => utc.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dashboard.Training;
+using Dashboard.Training.Schedules;
 
 namespace Dashboard.Web.Components.Pages.NewRun;
 
@@ -26,7 +27,7 @@ public sealed record RunPreset(string Id, string Name, string Description, Train
 /// What the New run form holds. Fields keep whatever the user typed, even when invalid, so that
 /// <see cref="Validate"/> can name each bad field with <see cref="TrainingConfig.Validate(bool)"/>'s message.
 /// The real-valued fields are text, so both <c>0.001</c> and <c>1e-3</c> are accepted. Config fields
-/// the form does not show keep the value of the last applied preset.
+/// the form does not show (or hides for the chosen optimiser or schedule) keep the value of the last applied preset.
 /// </summary>
 public sealed class RunFormModel
 {
@@ -45,6 +46,19 @@ public sealed class RunFormModel
     public int Threads { get; set; }
     public int? TrainSubset { get; set; }
 
+    public int CropPadding { get; set; }
+    public bool HorizontalFlip { get; set; }
+    public string ErasingProbability { get; set; } = "";
+    public string ErasingMinArea { get; set; } = "";
+    public string ErasingMaxArea { get; set; } = "";
+    public ScheduleKind Schedule { get; set; }
+    public int StepSize { get; set; }
+    public string StepGamma { get; set; } = "";
+    public string MinLearningRate { get; set; } = "";
+    public string WarmupFraction { get; set; } = "";
+    public string ValidationFraction { get; set; } = "";
+    public int EarlyStoppingPatience { get; set; }
+
     public RunFormModel() => Apply(TrainingConfig.ReportControl);
 
     /// <summary>Fills every config field from <paramref name="config"/>; the run name is kept.</summary>
@@ -62,6 +76,18 @@ public sealed class RunFormModel
         Device = config.Device;
         Threads = config.Threads;
         TrainSubset = config.TrainSubset;
+        CropPadding = config.CropPadding;
+        HorizontalFlip = config.HorizontalFlip;
+        ErasingProbability = Show(config.ErasingProbability);
+        ErasingMinArea = Show(config.ErasingMinArea);
+        ErasingMaxArea = Show(config.ErasingMaxArea);
+        Schedule = config.Schedule;
+        StepSize = config.StepSize;
+        StepGamma = Show(config.StepGamma);
+        MinLearningRate = Show(config.MinLearningRate);
+        WarmupFraction = Show(config.WarmupFraction);
+        ValidationFraction = Show(config.ValidationFraction);
+        EarlyStoppingPatience = config.EarlyStoppingPatience;
     }
 
     /// <summary>
@@ -76,7 +102,18 @@ public sealed class RunFormModel
         // Momentum is hidden unless SGD is chosen, and only SGD reads it: a stale value there must not block a launch.
         var momentum = Optimizer == OptimizerKind.Sgd
             ? Parse(Momentum, nameof(TrainingConfig.Momentum), "Momentum", "0.9", errors)
-            : TrainingConfig.ReportControl.Momentum;
+            : _base.Momentum;
+        var erasing = Parse(ErasingProbability, nameof(TrainingConfig.ErasingProbability), "Erasing probability", "0.5", errors);
+        var erasingMin = Parse(ErasingMinArea, nameof(TrainingConfig.ErasingMinArea), "Smallest erased area", "0.02", errors);
+        var erasingMax = Parse(ErasingMaxArea, nameof(TrainingConfig.ErasingMaxArea), "Largest erased area", "0.33", errors);
+        var validation = Parse(ValidationFraction, nameof(TrainingConfig.ValidationFraction), "Validation fraction", "0.1", errors);
+        // Like momentum: a schedule's own settings are shown, and read, only when that schedule is chosen.
+        var stepGamma = Schedule == ScheduleKind.Step
+            ? Parse(StepGamma, nameof(TrainingConfig.StepGamma), "Step factor", "0.1", errors) : _base.StepGamma;
+        var minLearningRate = Schedule == ScheduleKind.Cosine
+            ? Parse(MinLearningRate, nameof(TrainingConfig.MinLearningRate), "Minimum learning rate", "0 or 1e-5", errors) : _base.MinLearningRate;
+        var warmup = Schedule == ScheduleKind.OneCycle
+            ? Parse(WarmupFraction, nameof(TrainingConfig.WarmupFraction), "Warm-up fraction", "0.3", errors) : _base.WarmupFraction;
 
         var config = _base with
         {
@@ -91,6 +128,18 @@ public sealed class RunFormModel
             Device = Device,
             Threads = Threads,
             TrainSubset = TrainSubset,
+            CropPadding = CropPadding,
+            HorizontalFlip = HorizontalFlip,
+            ErasingProbability = erasing,
+            ErasingMinArea = erasingMin,
+            ErasingMaxArea = erasingMax,
+            Schedule = Schedule,
+            StepSize = Schedule == ScheduleKind.Step ? StepSize : _base.StepSize,
+            StepGamma = stepGamma,
+            MinLearningRate = minLearningRate,
+            WarmupFraction = warmup,
+            ValidationFraction = validation,
+            EarlyStoppingPatience = EarlyStoppingPatience,
         };
         foreach (var error in config.Validate(cudaAvailable))
             errors.TryAdd(error.Field, error.Message);
