@@ -35,7 +35,7 @@ public sealed class LaunchAndWatchRunTests(Browser browser) : IClassFixture<Brow
             await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "new"));
             await page.GetByTestId("preset-quick").ClickAsync();
             // The click is handled on the server; the new values arrive with the next render.
-            await Assertions.Expect(Field(page, "field-subset")).ToHaveValueAsync("4000");
+            await Assertions.Expect(Field(page, "field-subset")).ToHaveValueAsync("4000", new() { Timeout = 30_000 });
             await TypeAsync(page, "field-subset", "2000");
             await TypeAsync(page, "field-batch-size", "64");
             await TypeAsync(page, "field-epochs", "1");

@@ -14,7 +14,8 @@ export function create(canvas, fileInput, dotnet, brushSize) {
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
   let brush = brushSize;
   let drawing = null;       // the pointer id of the stroke in progress
-  let last = null;
+  let points = [];          // the stroke in progress, redrawn whole so its edges stay smooth
+  let strokeBase = null;    // the canvas before the stroke
   let timer = 0;
   const undoStack = [];
 
@@ -75,14 +76,18 @@ export function create(canvas, fileInput, dotnet, brushSize) {
     return { x: (e.clientX - r.left) * (SIZE / r.width), y: (e.clientY - r.top) * (SIZE / r.height) };
   }
 
-  function segment(from, to) {
+  // One path for the whole stroke: drawing it segment by segment would darken every joint's anti-aliased edge.
+  function redrawStroke() {
+    ctx.putImageData(strokeBase, 0, 0);
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     ctx.strokeStyle = "#000000";
     ctx.lineWidth = brush;
     ctx.beginPath();
-    ctx.moveTo(from.x, from.y);
-    ctx.lineTo(to.x, to.y);
+    ctx.moveTo(points[0].x, points[0].y);
+    // A tap still leaves a dot: a zero-length path would draw nothing.
+    if (points.length === 1) ctx.lineTo(points[0].x + 0.01, points[0].y);
+    for (let i = 1; i < points.length; i++) ctx.lineTo(points[i].x, points[i].y);
     ctx.stroke();
   }
 
@@ -92,27 +97,26 @@ export function create(canvas, fileInput, dotnet, brushSize) {
     canvas.setPointerCapture(e.pointerId);
     drawing = e.pointerId;
     snapshot();
-    last = point(e);
-    segment(last, last); // a tap leaves a dot
+    strokeBase = undoStack[undoStack.length - 1];
+    points = [point(e)];
+    redrawStroke();
     sendSoon();
   }
 
   function onMove(e) {
     if (e.pointerId !== drawing) return;
     e.preventDefault();
-    const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
-    for (const ce of events.length ? events : [e]) {
-      const p = point(ce);
-      segment(last, p);
-      last = p;
-    }
+    const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
+    for (const ce of events.length ? events : [e]) points.push(point(ce));
+    redrawStroke();
     sendSoon();
   }
 
   function onUp(e) {
     if (e.pointerId !== drawing) return;
     drawing = null;
-    last = null;
+    points = [];
+    strokeBase = null;
     if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
     sendNow("stroke");
   }
