@@ -36,6 +36,7 @@ internal static class BunitServices
         ctx.Services.AddSingleton<RunNotifier>();
         ctx.Services.AddSingleton<DatasetProvider>();
         ctx.Services.AddSingleton<TrainingService>();
+        ctx.Services.AddStudies();
         return ctx;
     }
 
