@@ -28,6 +28,8 @@ public sealed record EpochMetrics(int Epoch, double TrainLoss, double TestLoss, 
     public double? ValidationLoss { get; init; }
     /// <summary>Fraction of the validation split classified correctly (0–1); null without one.</summary>
     public double? ValidationAccuracy { get; init; }
+    /// <summary>When the epoch's evaluation finished (UTC): the moment its metrics exist, from which their delivery to a browser is measured.</summary>
+    public DateTime? EndedUtc { get; init; }
 }
 
 /// <summary>How a run ended.</summary>

@@ -184,6 +184,7 @@ public static class Trainer
                 LearningRate = schedule.MeanOfEpoch(epoch, batchesPerEpoch),
                 ValidationLoss = validation?.MeanLoss,
                 ValidationAccuracy = validation?.Accuracy,
+                EndedUtc = DateTime.UtcNow,
             };
             epochs.Add(metrics);
             observer?.OnEpoch(metrics);

@@ -125,4 +125,51 @@ public class RunStoreTests : IDisposable
         Assert.Contains("not a LiteDB database", e.Message);
         Assert.Equal(content, File.ReadAllBytes(path));
     }
+
+    [Fact]
+    public void CheckpointsAndEvaluationsAreKeptPerRunAndGoWithIt()
+    {
+        var evaluation = new EvaluationResult(0.25, 0.5, [0, 1], [0, 0], [0.9f, 0.1f, 0.6f, 0.4f]);
+        Guid id;
+        using (var store = Open())
+        {
+            id = store.Create(TrainingConfig.ReportControl).Id;
+            Assert.False(store.HasCheckpoint(id));
+            store.SaveCheckpoint(id, [1, 2, 3]);
+            store.SaveCheckpoint(id, [4, 5]); // replaced after every epoch
+            store.SaveEvaluation(id, evaluation);
+        }
+
+        using var reopened = Open();
+        Assert.True(reopened.HasCheckpoint(id));
+        Assert.Equal(new byte[] { 4, 5 }, reopened.LoadCheckpoint(id));
+        var loaded = reopened.LoadEvaluation(id)!;
+        Assert.Equal((evaluation.MeanLoss, evaluation.Accuracy), (loaded.MeanLoss, loaded.Accuracy));
+        Assert.Equal(evaluation.Truth, loaded.Truth);
+        Assert.Equal(evaluation.Predictions, loaded.Predictions);
+        Assert.Equal(evaluation.Probabilities, loaded.Probabilities);
+
+        reopened.DeleteCheckpoint(id);
+        Assert.False(reopened.HasCheckpoint(id));
+        reopened.SaveCheckpoint(id, [7]);
+        Assert.Equal(DeleteOutcome.Deleted, reopened.Delete(id));
+        Assert.Null(reopened.LoadCheckpoint(id));
+        Assert.Null(reopened.LoadEvaluation(id));
+    }
+
+    [Fact]
+    public void AnEnsembleIsStoredQueuedWithItsMembers()
+    {
+        using var store = Open();
+        var a = store.Create(TrainingConfig.ReportControl, "a");
+        var b = store.Create(TrainingConfig.ReportBest, "b");
+
+        var ensemble = store.CreateEnsemble([a, b]);
+
+        var loaded = store.Get(ensemble.Id)!;
+        Assert.True(loaded.IsEnsemble);
+        Assert.False(a.IsEnsemble);
+        Assert.Equal([a.Id, b.Id], loaded.EnsembleMembers);
+        Assert.Equal((RunStatus.Queued, "Ensemble of 2: a + b", RunStore.EnsembleModelName), (loaded.Status, loaded.Name, loaded.Config.Model));
+    }
 }

@@ -35,6 +35,9 @@ internal static class BunitServices
         ctx.Services.AddSingleton<RunStore>();
         ctx.Services.AddSingleton<RunNotifier>();
         ctx.Services.AddSingleton<DatasetProvider>();
+        ctx.Services.AddSingleton(Options.Create(new Dashboard.Web.Prediction.PredictionOptions()));
+        ctx.Services.AddSingleton<Dashboard.Web.Prediction.ModelCache>();
+        ctx.Services.AddSingleton<Dashboard.Web.Evaluation.RunEvaluations>();
         ctx.Services.AddSingleton<TrainingService>();
         ctx.Services.AddStudies();
         return ctx;

@@ -66,6 +66,15 @@ public static class RunsApi
             return Results.Accepted($"/api/runs/{id}");
         }).WithName("CancelRun").WithSummary("Cancels a queued or running run.");
 
+        runs.MapPost("/{id:guid}/resume", (Guid id, TrainingService training) =>
+        {
+            var result = training.Resume(id);
+            if (result.Run is null) return (IResult)NotFoundRun(id);
+            return result.Succeeded
+                ? Results.Accepted($"/api/runs/{id}", result.Run)
+                : Results.Conflict(new ProblemDetailsBody(result.Error!, 409));
+        }).WithName("ResumeRun").WithSummary("Queues an interrupted or cancelled run again; it continues after its last finished epoch.");
+
         runs.MapDelete("/{id:guid}", (Guid id, RunStore store, RunNotifier notifier) =>
         {
             switch (store.Delete(id))

@@ -28,6 +28,7 @@ public static class DashboardWebExtensions
         services.AddOptions<Dashboard.Web.Prediction.PredictionOptions>().BindConfiguration(Dashboard.Web.Prediction.PredictionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Dashboard.Web.Prediction.ModelCache>();
         services.AddSingleton<Dashboard.Web.Prediction.Predictor>();
+        services.AddSingleton<Dashboard.Web.Evaluation.RunEvaluations>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -61,6 +62,8 @@ public static class DashboardWebExtensions
         app.MapStudiesApi();
         app.MapCompareApi();
         app.MapPredictApi();
+        app.MapEnsemblesApi();
+        app.MapGalleryApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

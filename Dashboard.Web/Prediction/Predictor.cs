@@ -24,7 +24,18 @@ public sealed class Predictor(RunStore store, ModelCache cache)
             var run = store.Get(id) ?? throw new RunNotFoundException(id);
             if (run.Status != RunStatus.Completed)
                 throw new RunNotPredictableException(run, $"Run {id} ({run.Name}) is {run.Status}: only completed runs can predict.");
-            if (!run.HasWeights)
+            if (run.IsEnsemble)
+            {
+                // An ensemble predicts through its members, which must all still be usable.
+                foreach (var memberId in run.EnsembleMembers!)
+                {
+                    var member = store.Get(memberId)
+                        ?? throw new RunNotPredictableException(run, $"Ensemble {id} ({run.Name}) has a member that was deleted ({memberId}).");
+                    if (!member.HasWeights)
+                        throw new RunNotPredictableException(run, $"Ensemble {id} ({run.Name}) has a member without weights ({member.Name}).");
+                }
+            }
+            else if (!run.HasWeights)
                 throw new RunNotPredictableException(run, $"Run {id} ({run.Name}) has no stored weights.");
             runs.Add(run);
         }
@@ -43,13 +54,23 @@ public sealed class Predictor(RunStore store, ModelCache cache)
         var members = new List<RunPrediction>(runs.Count);
         foreach (var run in runs)
         {
-            var probabilities = cache.Use(run, model => Classifier.Probabilities(model, input));
+            var probabilities = Probabilities(run, input);
             members.Add(new RunPrediction(run.Id, run.Name, run.Accuracy, ClassScores.From(probabilities)));
         }
         var ensemble = members.Count == 1
             ? members[0].Scores
             : ClassScores.From(Classifier.Mean(members.Select(m => m.Scores.Probabilities).ToList()));
         return new EnsemblePrediction(members, ensemble);
+    }
+
+    private float[] Probabilities(Run run, float[] input)
+    {
+        if (!run.IsEnsemble) return cache.Use(run, model => Classifier.Probabilities(model, input));
+        var members = run.EnsembleMembers!
+            .Select(id => store.Get(id) ?? throw new RunNotPredictableException(run, $"Ensemble {run.Id} ({run.Name}) has a member that was deleted ({id})."))
+            .Select(member => cache.Use(member, model => Classifier.Probabilities(model, input)))
+            .ToList();
+        return Classifier.Mean(members);
     }
 
     /// <summary>Looks the runs up and predicts.</summary>

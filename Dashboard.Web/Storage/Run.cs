@@ -46,6 +46,15 @@ public sealed record Run
     public Guid? StudyId { get; init; }
     public int? StudyGroup { get; init; }
 
+    /// <summary>
+    /// For an ensemble: the completed runs whose mean softmax it predicts with. An ensemble is not trained;
+    /// its config only names the model "Ensemble", and its report is that of the members' combined predictions.
+    /// </summary>
+    public List<Guid>? EnsembleMembers { get; init; }
+
+    [LiteDB.BsonIgnore]
+    public bool IsEnsemble => EnsembleMembers is { Count: > 0 };
+
     [LiteDB.BsonIgnore]
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
 }

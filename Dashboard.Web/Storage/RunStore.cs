@@ -1,5 +1,6 @@
 using System.Text;
 using Dashboard.Training;
+using Dashboard.Training.Evaluation;
 using LiteDB;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,8 @@ namespace Dashboard.Web.Storage;
 public sealed class RunStore : IDisposable
 {
     private const string WeightsPrefix = "weights/";
+    private const string CheckpointPrefix = "checkpoints/";
+    private const string EvaluationPrefix = "evaluations/";
     private readonly LiteDatabase _db;
     private readonly ILiteCollection<Run> _runs;
     private readonly Lock _writeLock = new();
@@ -68,6 +71,31 @@ public sealed class RunStore : IDisposable
         };
         lock (_writeLock) _runs.Insert(run);
         return run;
+    }
+
+    /// <summary>Stores a queued ensemble of <paramref name="members"/> (checked by the caller).</summary>
+    public Run CreateEnsemble(IReadOnlyList<Run> members, string? name = null)
+    {
+        var run = new Run
+        {
+            Id = Guid.NewGuid(),
+            Name = string.IsNullOrWhiteSpace(name) ? EnsembleName(members) : name.Trim(),
+            Config = new TrainingConfig { Model = EnsembleModelName, Epochs = 0 },
+            Status = RunStatus.Queued,
+            CreatedUtc = DateTime.UtcNow,
+            EnsembleMembers = members.Select(m => m.Id).ToList(),
+        };
+        lock (_writeLock) _runs.Insert(run);
+        return run;
+    }
+
+    /// <summary>What an ensemble's config names as its model (so the grid can filter on it).</summary>
+    public const string EnsembleModelName = "Ensemble";
+
+    private static string EnsembleName(IReadOnlyList<Run> members)
+    {
+        var name = $"Ensemble of {members.Count}: " + string.Join(" + ", members.Select(m => m.Name));
+        return name.Length <= 120 ? name : name[..117] + "…";
     }
 
     /// <summary>Inserts fully formed runs (benchmark seeding, imports).</summary>
@@ -130,15 +158,51 @@ public sealed class RunStore : IDisposable
     /// <summary>Another collection in the same database file, for features that keep their own documents (studies).</summary>
     internal ILiteCollection<T> GetCollection<T>(string name) => _db.GetCollection<T>(name);
 
-    public void SaveWeights(Guid id, byte[] weights)
+    public void SaveWeights(Guid id, byte[] weights) => SaveFile(WeightsPrefix, id, ".tsm", weights);
+
+    public byte[]? LoadWeights(Guid id) => LoadFile(WeightsPrefix, id);
+
+    /// <summary>Replaces the run's checkpoint (the state after its latest finished epoch, to resume from).</summary>
+    public void SaveCheckpoint(Guid id, byte[] checkpoint) => SaveFile(CheckpointPrefix, id, ".ckpt", checkpoint);
+
+    public byte[]? LoadCheckpoint(Guid id) => LoadFile(CheckpointPrefix, id);
+
+    public bool HasCheckpoint(Guid id) => _db.FileStorage.Exists(CheckpointPrefix + id.ToString("N"));
+
+    /// <summary>Drops the checkpoint of a run that can no longer be resumed (completed or diverged).</summary>
+    public void DeleteCheckpoint(Guid id)
     {
-        using var stream = new MemoryStream(weights, writable: false);
-        lock (_writeLock) _db.FileStorage.Upload(WeightsPrefix + id.ToString("N"), id.ToString("N") + ".tsm", stream);
+        lock (_writeLock) _db.FileStorage.Delete(CheckpointPrefix + id.ToString("N"));
     }
 
-    public byte[]? LoadWeights(Guid id)
+    /// <summary>Keeps the final model's test-set predictions (for the error gallery and ensembles).</summary>
+    public void SaveEvaluation(Guid id, EvaluationResult evaluation) => SaveFile(EvaluationPrefix, id, ".eval", EvaluationBytes.ToBytes(evaluation));
+
+    /// <summary>The stored test-set predictions, or null if none were kept (older runs) or the file is unreadable.</summary>
+    public EvaluationResult? LoadEvaluation(Guid id)
     {
-        var file = _db.FileStorage.FindById(WeightsPrefix + id.ToString("N"));
+        var bytes = LoadFile(EvaluationPrefix, id);
+        if (bytes is null) return null;
+        try
+        {
+            return EvaluationBytes.FromBytes(bytes);
+        }
+        catch (InvalidDataException e)
+        {
+            _logger.LogWarning(e, "Stored evaluation of run {RunId} is unreadable; it will be computed again", id);
+            return null;
+        }
+    }
+
+    private void SaveFile(string prefix, Guid id, string extension, byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        lock (_writeLock) _db.FileStorage.Upload(prefix + id.ToString("N"), id.ToString("N") + extension, stream);
+    }
+
+    private byte[]? LoadFile(string prefix, Guid id)
+    {
+        var file = _db.FileStorage.FindById(prefix + id.ToString("N"));
         if (file is null) return null;
         using var stream = new MemoryStream((int)file.Length);
         file.CopyTo(stream);
@@ -153,7 +217,8 @@ public sealed class RunStore : IDisposable
             var run = _runs.FindById(id);
             if (run is null) return DeleteOutcome.NotFound;
             if (run.Status == RunStatus.Running) return DeleteOutcome.Running;
-            _db.FileStorage.Delete(WeightsPrefix + id.ToString("N"));
+            foreach (var prefix in new[] { WeightsPrefix, CheckpointPrefix, EvaluationPrefix })
+                _db.FileStorage.Delete(prefix + id.ToString("N"));
             _runs.Delete(id);
             return DeleteOutcome.Deleted;
         }

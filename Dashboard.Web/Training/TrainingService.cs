@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Dashboard.Training;
 using Dashboard.Training.Data;
+using Dashboard.Training.Evaluation;
 using Dashboard.Training.Runtime;
+using Dashboard.Web.Evaluation;
+using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +15,8 @@ namespace Dashboard.Web.Training;
 /// <summary>
 /// Runs queued runs one at a time (TorchSharp's thread count is process-wide). Registered as a
 /// singleton and as the hosted service, so pages can read <see cref="Current"/> and cancel runs.
-/// A run's failure is recorded on that run and the service goes on with the queue.
+/// A run's failure is recorded on that run and the service goes on with the queue. Ensembles go through
+/// the same queue: they are not trained, but their members' predictions are combined in order with runs.
 /// </summary>
 public sealed class TrainingService : BackgroundService
 {
@@ -19,15 +24,20 @@ public sealed class TrainingService : BackgroundService
     private readonly RunStore _store;
     private readonly RunNotifier _notifier;
     private readonly DatasetProvider _dataset;
+    private readonly RunEvaluations _evaluations;
     private readonly ILogger<TrainingService> _logger;
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _cancellations = new();
     private volatile CurrentRun? _current;
 
-    public TrainingService(RunStore store, RunNotifier notifier, DatasetProvider dataset, IOptions<TrainingOptions> options, ILogger<TrainingService> logger)
+    /// <summary>Fewest and most members of an ensemble.</summary>
+    public const int MinEnsembleMembers = 2, MaxEnsembleMembers = Predictor.MaxRuns;
+
+    public TrainingService(RunStore store, RunNotifier notifier, DatasetProvider dataset, RunEvaluations evaluations, IOptions<TrainingOptions> options, ILogger<TrainingService> logger)
     {
         _store = store;
         _notifier = notifier;
         _dataset = dataset;
+        _evaluations = evaluations;
         _logger = logger;
         _queue = Channel.CreateBounded<Guid>(new BoundedChannelOptions(options.Value.QueueCapacity) { SingleReader = true });
     }
@@ -43,7 +53,72 @@ public sealed class TrainingService : BackgroundService
     {
         var errors = config.Validate(CudaAvailable);
         if (errors.Count > 0) return new LaunchResult(null, errors);
-        var run = _store.Create(config, name);
+        return Enqueue(_store.Create(config, name));
+    }
+
+    /// <summary>
+    /// Stores and queues an ensemble of 2–8 distinct completed runs with weights (not ensembles themselves).
+    /// Nothing is stored when a member is refused.
+    /// </summary>
+    public LaunchResult CreateEnsemble(IReadOnlyList<Guid> memberIds, string? name = null)
+    {
+        var error = memberIds.Count is < MinEnsembleMembers or > MaxEnsembleMembers
+            ? $"An ensemble has {MinEnsembleMembers} to {MaxEnsembleMembers} members; {memberIds.Count} were given."
+            : memberIds.Distinct().Count() != memberIds.Count ? "A run is listed more than once." : null;
+        if (error is not null) return new LaunchResult(null, [new ConfigError("runIds", error)]);
+        var members = new List<Run>();
+        foreach (var id in memberIds)
+        {
+            var member = _store.Get(id);
+            error = member switch
+            {
+                null => $"No run has the id {id}.",
+                { IsEnsemble: true } => $"“{member.Name}” is an ensemble itself; pick the runs it is made of instead.",
+                { Status: not RunStatus.Completed } => $"“{member.Name}” is {member.Status}: only completed runs can be ensemble members.",
+                { HasWeights: false } => $"“{member.Name}” has no stored weights.",
+                _ => null,
+            };
+            if (error is not null) return new LaunchResult(null, [new ConfigError("runIds", error)]);
+            members.Add(member!);
+        }
+        if (name is { Length: > 200 }) return new LaunchResult(null, [new ConfigError("name", "A name has at most 200 characters.")]);
+        return Enqueue(_store.CreateEnsemble(members, name));
+    }
+
+    /// <summary>
+    /// Queues an interrupted or cancelled run again. It continues after its last finished epoch from the
+    /// checkpoint kept then; one that never finished an epoch starts over.
+    /// </summary>
+    public ResumeResult Resume(Guid id)
+    {
+        var run = _store.Get(id);
+        if (run is null) return new ResumeResult(null, $"No run has the id {id}.");
+        if (run.IsEnsemble) return new ResumeResult(run, "An ensemble is not trained, so it cannot be resumed.");
+        if (run.Status is not (RunStatus.Interrupted or RunStatus.Cancelled))
+            return new ResumeResult(run, $"Run “{run.Name}” is {run.Status}: only interrupted or cancelled runs can be resumed.");
+        var hasCheckpoint = _store.HasCheckpoint(id);
+        var reason = hasCheckpoint && run.Epochs.Count > 0
+            ? $"Queued to resume after epoch {run.Epochs.Max(e => e.Epoch)}."
+            : "Queued to start over: no epoch had finished.";
+        // Checked again under the store's lock, so two clicks queue it once.
+        var resumable = false;
+        var updated = _store.Update(id, r =>
+        {
+            resumable = r.Status is RunStatus.Interrupted or RunStatus.Cancelled;
+            return resumable ? r with { Status = RunStatus.Queued, StatusReason = reason, FinishedUtc = null } : r;
+        });
+        if (updated is null || !resumable) return new ResumeResult(updated, "The run changed meanwhile; reload it.");
+        if (!_queue.Writer.TryWrite(id))
+        {
+            _store.Update(id, r => r with { Status = run.Status, StatusReason = run.StatusReason, FinishedUtc = run.FinishedUtc });
+            return new ResumeResult(run, "The training queue is full; wait for queued runs to finish or cancel some.");
+        }
+        _notifier.Publish(new RunQueued(id, run.Name));
+        return new ResumeResult(updated, null);
+    }
+
+    private LaunchResult Enqueue(Run run)
+    {
         if (!_queue.Writer.TryWrite(run.Id))
         {
             _store.Delete(run.Id);
@@ -107,6 +182,14 @@ public sealed class TrainingService : BackgroundService
         _cancellations[id] = cancellation;
         try
         {
+            // A cancel that came before the registration above changed the stored status: read it again.
+            if (_store.Get(id)?.Status != RunStatus.Queued) return;
+            if (run.IsEnsemble)
+            {
+                await RunEnsembleAsync(run, cancellation.Token);
+                return;
+            }
+
             FashionMnistData data;
             try
             {
@@ -117,18 +200,36 @@ public sealed class TrainingService : BackgroundService
                 Finish(id, RunStatus.Failed, e.Message, null);
                 return;
             }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                Finish(id, RunStatus.Cancelled, "Cancelled while the data set was loading.", null);
+                return;
+            }
 
-            _store.Update(id, r => r with { Status = RunStatus.Running, StartedUtc = DateTime.UtcNow, StatusReason = null });
+            var checkpoint = LoadCheckpoint(run);
+            _store.Update(id, r => r with
+            {
+                Status = RunStatus.Running,
+                StartedUtc = r.StartedUtc ?? DateTime.UtcNow,
+                StatusReason = checkpoint is null ? null : $"Resumed after epoch {checkpoint.Epoch}.",
+                // A resumed run continues from its checkpoint's history; a run that starts over starts empty.
+                Epochs = checkpoint?.History.ToList() ?? [],
+            });
             _current = new CurrentRun(id, null);
             _notifier.Publish(new RunStarted(id));
 
             var observer = new Observer(this, id);
             // Training is CPU-bound and synchronous: give it its own thread, not a pool thread.
             var result = await Task.Factory.StartNew(
-                () => Trainer.Train(run.Config, data, observer, cancellation.Token),
+                () => checkpoint is null
+                    ? Trainer.Train(run.Config, data, observer, cancellation.Token)
+                    : Trainer.Resume(checkpoint, data, observer, cancellation.Token),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
             if (result.Weights is { } weights) _store.SaveWeights(id, weights);
+            if (result.Evaluation is { } evaluation) _store.SaveEvaluation(id, evaluation);
+            // Only an interrupted or cancelled run can be resumed: the others need no checkpoint.
+            if (result.Outcome != TrainingOutcome.Cancelled) _store.DeleteCheckpoint(id);
             var (status, reason) = result.Outcome switch
             {
                 TrainingOutcome.Completed => (RunStatus.Completed, result.Reason),
@@ -157,6 +258,55 @@ public sealed class TrainingService : BackgroundService
         }
     }
 
+    /// <summary>The checkpoint to resume from, or null to start from epoch 1 (no epoch finished, or none was kept).</summary>
+    private TrainingCheckpoint? LoadCheckpoint(Run run)
+    {
+        if (run.Epochs.Count == 0 || _store.LoadCheckpoint(run.Id) is not { } bytes) return null;
+        try
+        {
+            return TrainingCheckpoint.FromBytes(bytes);
+        }
+        catch (InvalidDataException e)
+        {
+            _logger.LogWarning(e, "Checkpoint of run {RunId} is unreadable; the run starts over", run.Id);
+            return null;
+        }
+    }
+
+    private async Task RunEnsembleAsync(Run run, CancellationToken cancellationToken)
+    {
+        _store.Update(run.Id, r => r with { Status = RunStatus.Running, StartedUtc = DateTime.UtcNow, StatusReason = null });
+        _notifier.Publish(new RunStarted(run.Id));
+        var clock = Stopwatch.StartNew();
+        EvaluationResult evaluation;
+        try
+        {
+            evaluation = await _evaluations.GetAsync(run, cancellationToken);
+        }
+        catch (Exception e) when (e is RunNotFoundException or RunNotEvaluableException or DatasetException)
+        {
+            Finish(run.Id, RunStatus.Failed, $"A member cannot be used: {e.Message}", null);
+            return;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Finish(run.Id, RunStatus.Cancelled, "Cancelled while the members were evaluated.", null);
+            return;
+        }
+        var confusion = evaluation.ToConfusionMatrix();
+        var report = ClassificationReport.From(confusion, FashionMnist.ClassNames);
+        _store.Update(run.Id, r => r with
+        {
+            Report = report,
+            Confusion = confusion,
+            Accuracy = report.Accuracy,
+            MacroF1 = report.MacroAverage.F1,
+            // Not training time: how long combining the members took (seconds when they must be evaluated first).
+            TrainingSeconds = clock.Elapsed.TotalSeconds,
+        });
+        Finish(run.Id, RunStatus.Completed, null, report.Accuracy);
+    }
+
     private void Finish(Guid id, RunStatus status, string? reason, double? accuracy)
     {
         _store.Update(id, r => r with { Status = status, StatusReason = reason, FinishedUtc = DateTime.UtcNow });
@@ -176,11 +326,20 @@ public sealed class TrainingService : BackgroundService
             service._store.AppendEpoch(id, metrics);
             service._notifier.Publish(new RunEpochCompleted(id, metrics));
         }
+
+        // After the epoch's metrics are stored: a crash between the two resumes from the epoch before, whose history then replaces the stored one.
+        public void OnCheckpoint(TrainingCheckpoint checkpoint) => service._store.SaveCheckpoint(id, checkpoint.ToBytes());
     }
 }
 
 /// <summary>The run in training and its latest batch progress (null before the first report).</summary>
 public sealed record CurrentRun(Guid RunId, BatchProgress? Progress);
+
+/// <summary>The run queued again, or why it was not (<see cref="Error"/> set; <see cref="Run"/> null when it does not exist).</summary>
+public sealed record ResumeResult(Run? Run, string? Error)
+{
+    public bool Succeeded => Error is null;
+}
 
 /// <summary>The stored run, or the reasons nothing was stored.</summary>
 public sealed record LaunchResult(Run? Run, IReadOnlyList<ConfigError> Errors)

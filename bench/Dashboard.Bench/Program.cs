@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "train" => TrainBench.Run(Arguments.Parse(args[1..])),
     "runs-page" => await RunsPageBench.RunAsync(Arguments.Parse(args[1..])),
+    "epoch-latency" => await EpochLatencyBench.RunAsync(Arguments.Parse(args[1..])),
     "predict" => PredictBench.Run(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
@@ -19,6 +20,7 @@ static int Usage()
                                      [--schedule constant|step|cosine|onecycle] [--step-size 5] [--gamma 0.1] [--min-lr 0] [--warmup 0.3]
                                      [--val FRACTION] [--patience EPOCHS] [--ensemble N]
                Dashboard.Bench runs-page [--count 10000] [--repeat 20]
+               Dashboard.Bench epoch-latency [--epochs 8] [--train-subset 4000]
                Dashboard.Bench predict [--iterations 1000] [--runs 1] [--threads 2] [--train-subset 4000] [--epochs 1] [--weights FILE.tsm] [--json PATH]
         """);
     return 2;

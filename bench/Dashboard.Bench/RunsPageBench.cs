@@ -108,7 +108,7 @@ internal static class RunsPageBench
         }
     }
 
-    private static Process StartDashboard(string dbPath, int port)
+    internal static Process StartDashboard(string dbPath, int port)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Dashboard.Web.dll");
         var info = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
@@ -129,7 +129,7 @@ internal static class RunsPageBench
         return process;
     }
 
-    private static async Task WaitUntilUpAsync(HttpClient http)
+    internal static async Task WaitUntilUpAsync(HttpClient http)
     {
         for (var i = 0; i < 300; i++)
         {
@@ -145,7 +145,7 @@ internal static class RunsPageBench
         throw new TimeoutException("The dashboard did not start within 30 s.");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -180,7 +180,7 @@ internal static class RunsPageBench
         Print(name, times);
     }
 
-    private static void Print(string name, List<double> times)
+    internal static void Print(string name, List<double> times)
     {
         times.Sort();
         Console.WriteLine($"{name}: median {times[times.Count / 2]:F1} ms, max {times[^1]:F1} ms (n={times.Count})");

@@ -5,6 +5,7 @@ const formats = {
   fixed: (digits) => (v) => (typeof v === "number" ? v.toFixed(digits) : v),
   trim: (digits) => (v) => (typeof v === "number" ? String(Number(v.toFixed(digits))) : v),
   percent: (digits) => (v) => (typeof v === "number" ? (v * 100).toFixed(digits) + " %" : v),
+  sci: (digits) => (v) => (typeof v === "number" ? v.toExponential(digits) : v),
   int: () => (v) => (typeof v === "number" ? String(Math.round(v)) : v),
 };
 

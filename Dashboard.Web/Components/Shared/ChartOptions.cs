@@ -2,7 +2,7 @@ namespace Dashboard.Web.Components.Shared;
 
 /// <summary>A numeric axis of a line chart.</summary>
 /// <param name="Title">Axis title.</param>
-/// <param name="Format">A label format understood by ApexChart.razor.js: <c>fixed:N</c>, <c>trim:N</c>, <c>percent:N</c>, <c>int</c>.</param>
+/// <param name="Format">A label format understood by ApexChart.razor.js: <c>fixed:N</c>, <c>trim:N</c>, <c>percent:N</c>, <c>sci:N</c>, <c>int</c>.</param>
 /// <param name="Min">Lower end; null lets ApexCharts choose.</param>
 /// <param name="Max">Upper end; null lets ApexCharts choose.</param>
 /// <param name="TickAmount">Number of intervals between ticks; null lets ApexCharts choose.</param>

@@ -53,7 +53,7 @@ public partial class SketchPage : IDisposable
             Descending = true,
             Filters = [new RunFilter(RunFields.Status, "equals", RunStatus.Completed)],
         });
-        _runs = page.Items.Where(r => r.HasWeights).ToList();
+        _runs = page.Items.Where(r => r.HasWeights || r.IsEnsemble).ToList();
         _selected = SketchSelection.KeepOrDefault(_runs, _selected);
     }
 
