@@ -85,4 +85,21 @@ public sealed class RunComparisonTests
     {
         Assert.Equal(expected, Best.Of(values.Select(v => (double?)v).ToList(), lowerIsBetter).Order());
     }
+
+    [Fact]
+    public void TheNewTrainingOptionsAreComparedInWords()
+    {
+        var plain = CompareRuns.Finished("plain", A, 30);
+        var strong = CompareRuns.Finished("strong", B, 30, config: TrainingConfig.ReportControl with
+        {
+            CropPadding = 2, HorizontalFlip = true, Schedule = Dashboard.Training.Schedules.ScheduleKind.Cosine, ValidationFraction = 0.1, EarlyStoppingPatience = 3,
+        });
+
+        var settings = new RunComparison([plain, strong]).Settings.ToDictionary(s => s.Name);
+
+        Assert.Equal(["none", "random crop (pad 2), horizontal flip"], settings["Augmentation"].Values);
+        Assert.Equal(["constant", "cosine down to 0"], settings["LR schedule"].Values);
+        Assert.Equal(["none", "0.1 held out, early stopping after 3"], settings["Validation"].Values);
+        Assert.True(settings["Augmentation"].Differs && settings["LR schedule"].Differs && settings["Validation"].Differs);
+    }
 }

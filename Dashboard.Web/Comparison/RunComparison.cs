@@ -78,6 +78,9 @@ public sealed class RunComparison
         // Momentum only means something to SGD; a row of ignored values would look like a difference.
         if (runs.Any(r => r.Config.Optimizer == OptimizerKind.Sgd))
             rows.Add(Row("Momentum", c => c.Optimizer == OptimizerKind.Sgd ? Invariant(c.Momentum) : "—"));
+        rows.Add(Row("Augmentation", Components.Shared.RunFormat.Augmentation));
+        rows.Add(Row("LR schedule", Components.Shared.RunFormat.Schedule));
+        rows.Add(Row("Validation", Components.Shared.RunFormat.Validation));
         rows.Add(Row("Seed", c => Invariant(c.Seed)));
         rows.Add(Row("Training images", c => c.TrainSubset is { } n ? n.ToString("N0", CultureInfo.InvariantCulture) : "all 60,000"));
         rows.Add(Row("Threads", c => c.Threads == 0 ? "one per core" : Invariant(c.Threads)));

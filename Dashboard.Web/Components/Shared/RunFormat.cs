@@ -48,4 +48,28 @@ public static class RunFormat
 
     /// <summary>Local time, minutes precision.</summary>
     public static string When(DateTime utc) => utc.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>The config's augmentation in words ("none" when off); shared by the run and compare pages.</summary>
+    public static string Augmentation(TrainingConfig c)
+    {
+        var parts = new List<string>();
+        if (c.CropPadding > 0) parts.Add($"random crop (pad {c.CropPadding})");
+        if (c.HorizontalFlip) parts.Add("horizontal flip");
+        if (c.ErasingProbability > 0) parts.Add($"erasing p={Real(c.ErasingProbability)} (area {Real(c.ErasingMinArea)}–{Real(c.ErasingMaxArea)})");
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
+    }
+
+    /// <summary>The learning-rate schedule in words.</summary>
+    public static string Schedule(TrainingConfig c) => c.Schedule switch
+    {
+        Dashboard.Training.Schedules.ScheduleKind.Step => $"step: ×{Real(c.StepGamma)} every {c.StepSize} epoch(s)",
+        Dashboard.Training.Schedules.ScheduleKind.Cosine => $"cosine down to {Real(c.MinLearningRate)}",
+        Dashboard.Training.Schedules.ScheduleKind.OneCycle => $"one cycle, warm-up {Real(c.WarmupFraction)}",
+        _ => "constant",
+    };
+
+    /// <summary>The validation split and early stopping in words.</summary>
+    public static string Validation(TrainingConfig c) => c.ValidationFraction > 0
+        ? $"{Real(c.ValidationFraction)} held out" + (c.EarlyStoppingPatience > 0 ? $", early stopping after {c.EarlyStoppingPatience}" : "")
+        : "none";
 }
