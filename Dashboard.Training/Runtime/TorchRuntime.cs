@@ -26,6 +26,11 @@ public static partial class TorchRuntime
                 {
                     Mallopt(MmapThreshold, 32 << 20);
                     Mallopt(TrimThreshold, 512 << 20);
+                    // Training runs on a worker thread, whose malloc arena is a chain of 64 MiB heaps. glibc
+                    // deletes a heap that empties (munmap, then page faults when it is needed again) unless
+                    // the top pad covers it; the trim threshold does not apply there. Measured: ~1,600 page
+                    // faults and ~11 ms of system time per batch without this, none with it.
+                    Mallopt(TopPad, 64 << 20);
                 }
                 catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
                 {
@@ -96,6 +101,7 @@ public static partial class TorchRuntime
     });
 
     private const int TrimThreshold = -1;
+    private const int TopPad = -2;
     private const int MmapThreshold = -3;
 
     [LibraryImport("libc", EntryPoint = "mallopt")]
