@@ -87,19 +87,18 @@ public sealed class TrainingService : BackgroundService
 
     /// <summary>
     /// Queues an interrupted or cancelled run again. It continues after its last finished epoch from the
-    /// checkpoint kept then; one that never finished an epoch starts over.
+    /// checkpoint kept then; one that never finished an epoch (and an ensemble, which has no epochs) starts over.
     /// </summary>
     public ResumeResult Resume(Guid id)
     {
         var run = _store.Get(id);
         if (run is null) return new ResumeResult(null, $"No run has the id {id}.");
-        if (run.IsEnsemble) return new ResumeResult(run, "An ensemble is not trained, so it cannot be resumed.");
         if (run.Status is not (RunStatus.Interrupted or RunStatus.Cancelled))
             return new ResumeResult(run, $"Run “{run.Name}” is {run.Status}: only interrupted or cancelled runs can be resumed.");
         var hasCheckpoint = _store.HasCheckpoint(id);
         var reason = hasCheckpoint && run.Epochs.Count > 0
             ? $"Queued to resume after epoch {run.Epochs.Max(e => e.Epoch)}."
-            : "Queued to start over: no epoch had finished.";
+            : run.IsEnsemble ? "Queued to combine the members again." : "Queued to start over: no epoch had finished.";
         // Checked again under the store's lock, so two clicks queue it once.
         var resumable = false;
         var updated = _store.Update(id, r =>
