@@ -27,6 +27,7 @@ public sealed class TrainingService : BackgroundService
     private readonly RunEvaluations _evaluations;
     private readonly ILogger<TrainingService> _logger;
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _cancellations = new();
+    private readonly Lock _startLock = new();
     private volatile CurrentRun? _current;
 
     /// <summary>Fewest and most members of an ensemble.</summary>
@@ -130,14 +131,20 @@ public sealed class TrainingService : BackgroundService
     /// <summary>Cancels a queued or running run. False if it does not exist or has already finished.</summary>
     public bool Cancel(Guid id)
     {
-        if (_cancellations.TryGetValue(id, out var running))
+        Run? cancelled;
+        // Under the start lock: a run is either registered as started (cancel its token) or still only
+        // Queued in the store (mark it Cancelled), never in between, where the cancel would be lost.
+        lock (_startLock)
         {
-            running.Cancel();
-            return true;
+            if (_cancellations.TryGetValue(id, out var running))
+            {
+                running.Cancel();
+                return true;
+            }
+            cancelled = _store.Update(id, r => r.Status == RunStatus.Queued
+                ? r with { Status = RunStatus.Cancelled, StatusReason = "Cancelled before it started.", FinishedUtc = DateTime.UtcNow }
+                : r);
         }
-        var cancelled = _store.Update(id, r => r.Status == RunStatus.Queued
-            ? r with { Status = RunStatus.Cancelled, StatusReason = "Cancelled before it started.", FinishedUtc = DateTime.UtcNow }
-            : r);
         if (cancelled?.Status != RunStatus.Cancelled || cancelled.FinishedUtc is null) return false;
         _notifier.Publish(new RunFinished(id, RunStatus.Cancelled, cancelled.StatusReason, null));
         return true;
@@ -178,11 +185,14 @@ public sealed class TrainingService : BackgroundService
         if (run is null || run.Status != RunStatus.Queued) return; // deleted or cancelled while queued
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        _cancellations[id] = cancellation;
+        lock (_startLock)
+        {
+            // A cancel since the read above changed the stored status: read it again, then register.
+            if (_store.Get(id)?.Status != RunStatus.Queued) return;
+            _cancellations[id] = cancellation;
+        }
         try
         {
-            // A cancel that came before the registration above changed the stored status: read it again.
-            if (_store.Get(id)?.Status != RunStatus.Queued) return;
             if (run.IsEnsemble)
             {
                 await RunEnsembleAsync(run, cancellation.Token);
