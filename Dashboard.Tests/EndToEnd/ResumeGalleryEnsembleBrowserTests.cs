@@ -66,7 +66,17 @@ public sealed class ResumeGalleryEnsembleBrowserTests(Browser browser) : IClassF
         foreach (var name in new[] { "cancel me", "second member" })
             await page.GetByLabel($"Select {name}").CheckAsync();
         await page.GetByTestId("create-ensemble").ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/runs/") && !url.Contains(resumable.Id.ToString()) && !url.Contains(other.Id.ToString()));
+        // Blazor navigates inside the document (no load event): wait on the path, and say what the page showed if it did not move.
+        try
+        {
+            await page.WaitForFunctionAsync("() => /\\/runs\\/[0-9a-f-]{36}$/.test(location.pathname)", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            await Browser.ScreenshotAsync(page, "ensemble-not-created");
+            var snackbars = string.Join(" | ", await page.Locator(".mud-snackbar").AllTextContentsAsync());
+            Assert.Fail($"No ensemble page opened. Snackbars: {snackbars}; selection: {await page.GetByTestId("selection-count").TextContentAsync()}");
+        }
         await WaitForStatusAsync(page, "Completed", 60_000);
         Assert.Equal(2, await page.GetByTestId("ensemble-members").Locator("tbody tr").CountAsync());
         await page.GetByTestId("report-accuracy").WaitForAsync();

@@ -223,6 +223,12 @@ public sealed class TrainingService : BackgroundService
                 StatusReason = checkpoint is null ? null : $"Resumed after epoch {checkpoint.Epoch}.",
                 // A resumed run continues from its checkpoint's history; a run that starts over starts empty.
                 Epochs = checkpoint?.History.ToList() ?? [],
+                // Results of the epoch it was cancelled at are not its results any more; the end sets them again.
+                Report = null,
+                Confusion = null,
+                Accuracy = null,
+                MacroF1 = null,
+                TrainingSeconds = null,
             });
             _current = new CurrentRun(id, null);
             _notifier.Publish(new RunStarted(id));
