@@ -125,4 +125,36 @@ public sealed class ViewRunPageTests : IDisposable
         // Still on the page: the batch chart opened while running keeps its place.
         Assert.Single(page.FindComponents<ApexChart>(), c => c.Instance.TestId == "chart-batch-loss");
     }
+
+    [Fact]
+    public async Task AScheduledRunWithAValidationSplitChartsTheLearningRateAndValidation()
+    {
+        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var store = ctx.Store();
+        var run = store.Create(TrainingConfig.ReportControl with { Epochs = 3, Schedule = Dashboard.Training.Schedules.ScheduleKind.Cosine, ValidationFraction = 0.1 });
+        store.Update(run.Id, r => r with { Status = RunStatus.Running });
+        store.AppendEpoch(run.Id, new EpochMetrics(1, 0.6, 0.5, 0.81, 10, 3000) { LearningRate = 1e-3, ValidationLoss = 0.52, ValidationAccuracy = 0.8 });
+        var page = ctx.Render<ViewRun>(p => p.Add(x => x.Id, run.Id));
+
+        // Train, test and validation loss; test and validation accuracy; the learning rate.
+        Assert.Equal(3, Chart(page, "chart-epoch-loss").PointCount);
+        Assert.Equal(2, Chart(page, "chart-accuracy").PointCount);
+        Assert.Equal(1, Chart(page, "chart-learning-rate").PointCount);
+
+        var next = new EpochMetrics(2, 0.4, 0.45, 0.85, 10, 3000) { LearningRate = 5e-4, ValidationLoss = 0.47, ValidationAccuracy = 0.84 };
+        store.AppendEpoch(run.Id, next);
+        ctx.Notifier().Publish(new RunEpochCompleted(run.Id, next));
+        page.WaitForAssertion(() => Assert.Equal(6, Chart(page, "chart-epoch-loss").PointCount));
+        Assert.Equal(4, Chart(page, "chart-accuracy").PointCount);
+        Assert.Equal(2, Chart(page, "chart-learning-rate").PointCount);
+    }
+
+    [Fact]
+    public async Task AConstantLearningRateWithoutValidationKeepsTheReportsCharts()
+    {
+        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var run = ctx.Store().Create(TrainingConfig.ReportControl with { Epochs = 3 });
+        var page = ctx.Render<ViewRun>(p => p.Add(x => x.Id, run.Id));
+        Assert.DoesNotContain(page.FindComponents<ApexChart>(), c => c.Instance.TestId == "chart-learning-rate");
+    }
 }
