@@ -58,6 +58,8 @@ def parse_args():
     p.add_argument("--eval", action="store_true", help="pass --eval to both (only with --epochs)")
     p.add_argument("--idle-wait", type=float, default=300, metavar="SECONDS",
                    help="before each run, wait up to this long for the CPU to go idle (default 300)")
+    p.add_argument("--peer-channels-last", action="store_true",
+                   help="run the peer in the channels-last layout too (the C# models always use it)")
     p.add_argument("--malloc-no-trim", action="store_true",
                    help=f"run both sides with {' '.join(f'{k}={v}' for k, v in MALLOC_NO_TRIM_ENV.items())}")
     args = p.parse_args()
@@ -155,6 +157,8 @@ def run_one(impl, args, out_dir, round_no):
         cmd = ["dotnet", rel(CS_DLL), "train"] + common_flags(args, rel(json_path))
     else:
         cmd = [PEER_PYTHON, rel(PEER)] + common_flags(args, rel(json_path))
+        if args.peer_channels_last:
+            cmd.append("--channels-last")
         # One BLAS thread: torch's own intra-op pool (--threads) is the only parallelism.
         overrides["OPENBLAS_NUM_THREADS"] = "1"
     if args.malloc_no_trim:

@@ -45,6 +45,67 @@ public class ModelTests
     }
 
     [Fact]
+    public void ChannelsLastKeepsTheValuesAndChangesOnlyTheLayout()
+    {
+        TorchRuntime.Initialize();
+        using var x = randn(4, 3, 5, 6);
+        using var y = ChannelsLast.Of(x);
+        Assert.Equal(x.shape, y.shape);
+        Assert.Equal([90L, 1L, 18L, 3L], y.stride());
+        Assert.True(x.equal(y).all().item<bool>());
+        Assert.Same(y, ChannelsLast.Of(y));
+    }
+
+    [Fact]
+    public void ConvolutionsPassTheChannelsLastLayoutOn()
+    {
+        // The models' speed-up rests on libtorch keeping the layout from layer to layer; a libtorch that
+        // stops doing so makes every model fall back to the slow NCHW max-pool (decision 0011).
+        TorchRuntime.Initialize();
+        using var conv = nn.Conv2d(1, 32, 3, padding: 1);
+        using var input = ChannelsLast.Of(randn(8, 1, 28, 28));
+        using var output = nn.functional.max_pool2d(nn.functional.relu(conv.call(input)), 2);
+        Assert.Equal([6272L, 1L, 448L, 32L], output.stride());
+    }
+
+    [Fact]
+    public void SeedCnnComputesTheReportsNetworkInEitherLayout()
+    {
+        TorchRuntime.Initialize();
+        using var model = new SeedCnn();
+        model.eval();
+        using var input = randn(6, 1, 28, 28);
+        var p = model.named_parameters().ToDictionary(kv => kv.name, kv => kv.parameter);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        // The report's network, step by step in the plain NCHW layout.
+        var x = input;
+        foreach (var conv in new[] { "conv1", "conv2", "conv3" })
+            x = nn.functional.max_pool2d(nn.functional.relu(nn.functional.conv2d(x, p[$"{conv}.weight"], p[$"{conv}.bias"], padding: [1, 1])), 2);
+        x = nn.functional.relu(nn.functional.linear(x.flatten(1), p["fc1.weight"], p["fc1.bias"]));
+        var expected = nn.functional.linear(x, p["fc2.weight"], p["fc2.bias"]);
+        Assert.True(expected.is_contiguous());
+        Assert.True(model.call(input).allclose(expected, rtol: 1e-4, atol: 1e-5));
+    }
+
+    [Fact]
+    public void ParametersStayContiguousThroughTraining()
+    {
+        // Checkpoints, stored weights and the PyTorch export read parameters as contiguous blocks.
+        TorchRuntime.Initialize();
+        using var model = new SeedCnn();
+        using var optimizer = optim.Adam(model.parameters(), 1e-3);
+        using var scope = NewDisposeScope();
+        for (var step = 0; step < 2; step++)
+        {
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(model.call(randn(16, 1, 28, 28)), randint(0, 10, [16])).backward();
+            optimizer.step();
+        }
+        Assert.All(model.parameters(), p => Assert.True(p.is_contiguous(), $"a parameter of shape [{string.Join(", ", p.shape)}] is no longer contiguous"));
+    }
+
+    [Fact]
     public void UnknownModelNamesTheKnownOnes()
     {
         var e = Assert.Throws<ArgumentException>(() => ModelCatalog.Create("ResNet9000"));

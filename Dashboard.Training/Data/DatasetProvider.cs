@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Dashboard.Training.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,7 +32,7 @@ public sealed class DatasetProvider(IOptions<DatasetOptions> options, IHttpClien
             if (_data is { } loaded) return loaded;
             SetStatus(new(DatasetState.Loading, "Looking for Fashion-MNIST…"));
             var directory = await LocateOrDownloadAsync(cancellationToken);
-            var data = FashionMnistData.Load(directory, verifyChecksums: true);
+            var data = await TorchThread.RunAsync(() => FashionMnistData.Load(directory, verifyChecksums: true), "data set load");
             _data = data;
             SetStatus(new(DatasetState.Ready, $"Fashion-MNIST loaded from {directory}."));
             logger.LogInformation("Fashion-MNIST loaded from {Directory}", directory);

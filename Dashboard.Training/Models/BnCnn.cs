@@ -58,7 +58,7 @@ public sealed class BnCnn : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.max_pool2d(functional.relu(bn1.forward(conv1.forward(input))), 2);
+        var x = functional.max_pool2d(functional.relu(bn1.forward(conv1.forward(ChannelsLast.Of(input)))), 2);
         x = functional.max_pool2d(functional.relu(bn2.forward(conv2.forward(x))), 2);
         x = functional.max_pool2d(functional.relu(bn3.forward(conv3.forward(x))), 2);
         x = functional.relu(fc1.forward(dropout1.forward(x.flatten(1))));

@@ -46,7 +46,7 @@ public sealed class ResNetSmall : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn.forward(conv.forward(input)));
+        var x = functional.relu(bn.forward(conv.forward(ChannelsLast.Of(input))));
         x = stage3.forward(stage2.forward(stage1.forward(x)));
         x = functional.adaptive_avg_pool2d(x, 1).flatten(1);
         return fc.forward(x).MoveToOuterDisposeScope();

@@ -37,7 +37,7 @@ public sealed class SeedCnn : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.max_pool2d(functional.relu(conv1.forward(input), inplace: true), 2);
+        var x = functional.max_pool2d(functional.relu(conv1.forward(ChannelsLast.Of(input)), inplace: true), 2);
         x = functional.max_pool2d(functional.relu(conv2.forward(x), inplace: true), 2);
         x = functional.max_pool2d(functional.relu(conv3.forward(x), inplace: true), 2);
         x = functional.relu(fc1.forward(x.flatten(1)));

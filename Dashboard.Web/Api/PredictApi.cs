@@ -4,6 +4,7 @@ using Dashboard.Training.Inference;
 using Dashboard.Web.Prediction;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Dashboard.Training.Runtime;
 
 namespace Dashboard.Web.Api;
 
@@ -64,7 +65,8 @@ public static class PredictApi
         try
         {
             var runs = predictor.FindRuns(runIds);
-            var prediction = predictor.Predict(runs, pixels.Select(p => (float)p).ToArray());
+            var input = pixels.Select(p => (float)p).ToArray();
+            var prediction = await TorchThread.RunAsync(() => predictor.Predict(runs, input), "prediction");
             return Results.Ok(new PredictResponse(FashionMnist.ClassNames, prediction.Runs, prediction.Ensemble));
         }
         catch (RunNotFoundException e)

@@ -3,6 +3,7 @@ using Dashboard.Training.Models;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Dashboard.Training.Runtime;
 
 namespace Dashboard.Web.Api;
 
@@ -89,7 +90,7 @@ public static class RunsApi
             }
         }).WithName("DeleteRun").WithSummary("Deletes a run that is not running, with its weights.");
 
-        runs.MapGet("/{id:guid}/weights", (Guid id, string? format, RunStore store) =>
+        runs.MapGet("/{id:guid}/weights", async (Guid id, string? format, RunStore store) =>
         {
             var run = store.Get(id);
             if (run is null) return NotFoundRun(id);
@@ -101,8 +102,12 @@ public static class RunsApi
                 case null or "" or "torchsharp":
                     return Results.File(weights, "application/octet-stream", fileBase + ".tsm");
                 case "pytorch" or "pt":
-                    using (var model = ModelWeights.Load(ModelCatalog.Create(run.Config.Model), weights))
-                        return Results.File(ModelWeights.ExportPyTorch(model), "application/octet-stream", fileBase + ".pt");
+                    var exported = await TorchThread.RunAsync(() =>
+                    {
+                        using var model = ModelWeights.Load(ModelCatalog.Create(run.Config.Model), weights);
+                        return ModelWeights.ExportPyTorch(model);
+                    }, "weights export");
+                    return Results.File(exported, "application/octet-stream", fileBase + ".pt");
                 default:
                     return Problem($"Unknown weights format '{format}': use torchsharp or pytorch.");
             }

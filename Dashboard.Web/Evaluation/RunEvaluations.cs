@@ -3,6 +3,7 @@ using Dashboard.Training.Evaluation;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using static TorchSharp.torch;
+using Dashboard.Training.Runtime;
 
 namespace Dashboard.Web.Evaluation;
 
@@ -37,8 +38,10 @@ public sealed class RunEvaluations(RunStore store, DatasetProvider dataset, Mode
             if (!run.HasWeights)
                 throw new RunNotEvaluableException($"Run {run.Id} ({run.Name}) has no stored weights to evaluate.");
             var data = await dataset.GetAsync(cancellationToken);
-            // Evaluation is CPU-bound (about 1.5 s for the seed CNN on 2 cores): keep it off the request thread.
-            evaluation = await Task.Run(() => models.Use(run, model => Evaluator.Evaluate(model, data.TestImages, data.TestLabels, CPU)), cancellationToken);
+            // Evaluation is CPU-bound (about 1.5 s for the seed CNN on 2 cores): keep it off the request thread,
+            // and off the thread pool, whose threads would keep an OpenMP pool that slows training (TorchThread).
+            cancellationToken.ThrowIfCancellationRequested();
+            evaluation = await TorchThread.RunAsync(() => models.Use(run, model => Evaluator.Evaluate(model, data.TestImages, data.TestLabels, CPU)), "evaluation");
         }
         if (store.Get(run.Id) is not null) store.SaveEvaluation(run.Id, evaluation);
         return evaluation;

@@ -109,6 +109,9 @@ def parse_args(argv=None):
     p.add_argument("--eval", action="store_true",
                    help="evaluate test accuracy after each epoch (ignored with --batches)")
     p.add_argument("--json", metavar="PATH", help="write the result as JSON here")
+    p.add_argument("--channels-last", action="store_true",
+                   help="train in the channels-last memory layout, as the C# models do (not the default: "
+                        "the peer is plain PyTorch unless asked)")
     args = p.parse_args(argv)
     if args.epochs is None and args.batches is None:
         args.epochs = 1
@@ -131,6 +134,9 @@ def main(argv=None):
     batches_per_epoch = (n_train + args.batch_size - 1) // args.batch_size  # keep the short last batch
 
     model = build_model()
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x_train = x_train.contiguous(memory_format=torch.channels_last)
     n_params = sum(p.numel() for p in model.parameters())
     assert n_params == EXPECTED_PARAMS, f"model has {n_params} parameters, expected {EXPECTED_PARAMS}"
     # torch.optim.Adam's weight_decay is classic L2 added to the gradient (not AdamW);
@@ -179,6 +185,7 @@ def main(argv=None):
     seconds = sum(epoch_seconds)
     result = {
         "impl": "pytorch",
+        "channels_last": args.channels_last,
         "version": str(torch.__version__),
         "threads": args.threads,
         "batch_size": args.batch_size,

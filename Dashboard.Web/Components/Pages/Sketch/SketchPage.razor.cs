@@ -4,6 +4,7 @@ using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Components;
+using Dashboard.Training.Runtime;
 
 namespace Dashboard.Web.Components.Pages.Sketch;
 
@@ -112,7 +113,7 @@ public partial class SketchPage : IDisposable
         try
         {
             var pixels = image.Pixels.Select(b => (float)b).ToArray();
-            var prediction = await Task.Run(() => Predictor.Predict(selected, pixels));
+            var prediction = await TorchThread.RunAsync(() => Predictor.Predict(selected, pixels), "prediction");
             if (sequence == _sequence) Show(image, prediction, null);
         }
         catch (Exception e) when (e is RunNotFoundException or RunNotPredictableException or InvalidOperationException)
