@@ -44,8 +44,18 @@ public sealed class LaunchAndWatchRunTests(Browser browser) : IClassFixture<Brow
             await Browser.ScreenshotAsync(page, "new-run-light");
 
             await page.GetByTestId("launch").ClickAsync();
-            await page.WaitForURLAsync("**/runs/*");
-            id = Guid.Parse(page.Url.Split('/')[^1]);
+            // Blazor navigates inside the document (no load event): wait on the path, and say what the page showed if it did not move.
+            try
+            {
+                await page.WaitForFunctionAsync("() => /\\/runs\\/[0-9a-f-]{36}$/.test(location.pathname)", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+            }
+            catch (TimeoutException)
+            {
+                await Browser.ScreenshotAsync(page, "launch-did-not-navigate");
+                var shown = string.Join(" | ", await page.GetByTestId("launch-error").AllTextContentsAsync());
+                Assert.Fail($"Launch did not open the run's page; still at {page.Url}. Errors shown: {(shown.Length > 0 ? shown : "none")}; runs stored: {app.Store.Count()}.");
+            }
+            id = Guid.Parse((await page.EvaluateAsync<string>("location.pathname")).Split('/')[^1]);
             var stored = app.Store.Get(id)!;
             Assert.Equal("e2e quick run", stored.Name);
             Assert.Equal((1, 64, 2000, 2), (stored.Config.Epochs, stored.Config.BatchSize, stored.Config.TrainSubset, stored.Config.Threads));

@@ -81,7 +81,7 @@ public sealed class ResumeGalleryEnsembleBrowserTests(Browser browser) : IClassF
         Assert.Equal(2, await page.GetByTestId("ensemble-members").Locator("tbody tr").CountAsync());
         await page.GetByTestId("report-accuracy").WaitForAsync();
         await Browser.ScreenshotAsync(page, "run-ensemble");
-        var ensembleId = Guid.Parse(page.Url.Split('/')[^1]);
+        var ensembleId = Guid.Parse((await page.EvaluateAsync<string>("location.pathname")).Split('/')[^1]);
         Assert.Equal(new[] { resumable.Id, other.Id }.Order(), app.Store.Get(ensembleId)!.EnsembleMembers!.Order());
 
         await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "runs"));

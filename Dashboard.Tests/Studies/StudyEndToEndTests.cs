@@ -51,7 +51,7 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         await page.GetByTestId("no-studies").WaitForAsync();
         await ShotAsync(page, "studies-empty-light");
         await page.GetByTestId("new-study").ClickAsync();
-        await page.WaitForURLAsync("**/studies/new");
+        await Browser.WaitForPathAsync(page, "^/studies/new$");
 
         // The report's preset as a grid is refused, with the count and the cap in view.
         await page.GetByTestId("plan-count").Filter(new LocatorFilterOptions { HasText = "9 runs" }).WaitForAsync();
@@ -79,8 +79,8 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
         await ToggleDarkAsync(page, dark: false);
 
         await page.GetByTestId("launch-study").ClickAsync();
-        await page.WaitForURLAsync("**/studies/*-*");
-        var studyId = Guid.Parse(page.Url.Split('/')[^1]);
+        await Browser.WaitForPathAsync(page, "^/studies/[0-9a-f-]{36}$");
+        var studyId = Guid.Parse((await page.EvaluateAsync<string>("location.pathname")).Split('/')[^1]);
         var study = app.Services.GetRequiredService<StudyStore>().Get(studyId)!;
         Assert.Equal("e2e study", study.Name);
         Assert.Equal([(1, 1500, 0.001, 0.0001), (1, 1500, 0.01, 0.0001), (1, 1500, 0.001, 0.001)],
@@ -108,7 +108,7 @@ public sealed class StudyEndToEndTests(Browser browser) : IClassFixture<Browser>
 
         // Control and the learning-rate variant, side by side.
         await page.GetByTestId("parameter-LearningRate").GetByTestId("compare-parameter").ClickAsync();
-        await page.WaitForURLAsync("**/compare?ids=*");
+        await Browser.WaitForPathAsync(page, "^/compare\\?ids=");
         await page.GetByTestId("confusion-difference").WaitForAsync();
         Assert.Equal(2, await page.GetByTestId("result-row").CountAsync());
         Assert.Equal(2, await page.GetByTestId("compare-matrix").CountAsync());

@@ -44,6 +44,15 @@ public sealed class Browser : IAsyncLifetime
         return (page, errors);
     }
 
+    /// <summary>
+    /// Waits until the page's path and query match <paramref name="pattern"/> (a JavaScript regular expression).
+    /// Blazor navigates inside the document, which fires no load event, so Playwright's WaitForURL
+    /// (which waits for one) proved flaky here.
+    /// </summary>
+    public static Task WaitForPathAsync(IPage page, string pattern, float timeout = 60_000) =>
+        page.WaitForFunctionAsync("pattern => new RegExp(pattern).test(location.pathname + location.search)", pattern,
+            new PageWaitForFunctionOptions { Timeout = timeout });
+
     /// <summary>Saves a screenshot under the test output folder (artifacts for a person to look at).</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
