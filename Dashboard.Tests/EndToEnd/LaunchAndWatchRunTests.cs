@@ -47,7 +47,7 @@ public sealed class LaunchAndWatchRunTests(Browser browser) : IClassFixture<Brow
             // Blazor navigates inside the document (no load event): wait on the path, and say what the page showed if it did not move.
             try
             {
-                await page.WaitForFunctionAsync("() => /\\/runs\\/[0-9a-f-]{36}$/.test(location.pathname)", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+                await Browser.WaitForPathAsync(page, "^/runs/[0-9a-f-]{36}$");
             }
             catch (TimeoutException)
             {

@@ -15,12 +15,23 @@ internal static class PhasesBench
 {
     public static int Run(Arguments a)
     {
+        // --worker-thread: train on a thread of its own, as the dashboard does, to compare with the main thread.
+        if (!a.Flag("worker-thread")) return Measure(a);
+        var result = 0;
+        var thread = new Thread(() => result = Measure(a));
+        thread.Start();
+        thread.Join();
+        return result;
+    }
+
+    private static int Measure(Arguments a)
+    {
         TorchRuntime.Initialize();
         var threads = a.Int("threads") ?? 2;
         var batches = a.Int("batches") ?? 200;
         var batchSize = a.Int("batch-size") ?? 128;
         torch.set_num_threads(threads);
-        using var data = FashionMnistData.Load(new DatasetOptions().SearchOrder.First(DatasetProvider.HoldsAllFiles), verifyChecksums: false);
+        using var data = FashionMnistData.Load(TrainBench.FindData(), verifyChecksums: false);
         torch.manual_seed(42);
         using var model = ModelCatalog.Create(a.String("model") ?? nameof(SeedCnn));
         using var optimizer = optim.Adam(model.parameters(), 1e-3, weight_decay: 1e-4);

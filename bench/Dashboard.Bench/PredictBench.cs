@@ -28,7 +28,7 @@ internal static class PredictBench
         var threads = a.Int("threads") ?? 2;
         if (runCount is < 1 or > Predictor.MaxRuns) throw new ArgumentException($"--runs must be between 1 and {Predictor.MaxRuns}.");
 
-        var data = FashionMnistData.Load(FindData(), verifyChecksums: false);
+        var data = FashionMnistData.Load(TrainBench.FindData(), verifyChecksums: false);
         var dir = Directory.CreateTempSubdirectory("dashboard-predict-bench-");
         try
         {
@@ -133,12 +133,5 @@ internal static class PredictBench
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
-    }
-
-    private static string FindData()
-    {
-        var options = new DatasetOptions();
-        return options.SearchOrder.FirstOrDefault(DatasetProvider.HoldsAllFiles)
-            ?? throw new DatasetException($"Fashion-MNIST not found in {string.Join(", ", options.SearchOrder)}: apt-get install dataset-fashion-mnist.");
     }
 }

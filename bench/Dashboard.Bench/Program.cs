@@ -7,19 +7,9 @@ return args.FirstOrDefault() switch
     "runs-page" => await RunsPageBench.RunAsync(Arguments.Parse(args[1..])),
     "epoch-latency" => await EpochLatencyBench.RunAsync(Arguments.Parse(args[1..])),
     "predict" => PredictBench.Run(Arguments.Parse(args[1..])),
-    "phases" when args.Contains("--worker-thread") => OnWorkerThread(() => PhasesBench.Run(Arguments.Parse([.. args[1..].Where(a => a != "--worker-thread")]))),
     "phases" => PhasesBench.Run(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
-
-static int OnWorkerThread(Func<int> body)
-{
-    var result = 0;
-    var thread = new Thread(() => result = body());
-    thread.Start();
-    thread.Join();
-    return result;
-}
 
 static int Usage()
 {
@@ -32,7 +22,7 @@ static int Usage()
                                      [--val FRACTION] [--patience EPOCHS] [--ensemble N]
                Dashboard.Bench runs-page [--count 10000] [--repeat 20]
                Dashboard.Bench epoch-latency [--epochs 8] [--train-subset 4000]
-               Dashboard.Bench phases [--batches 200] [--batch-size 128] [--threads 2] [--model SeedCnn]
+               Dashboard.Bench phases [--batches 200] [--batch-size 128] [--threads 2] [--model SeedCnn] [--worker-thread]
                Dashboard.Bench predict [--iterations 1000] [--runs 1] [--threads 2] [--train-subset 4000] [--epochs 1] [--weights FILE.tsm] [--json PATH]
         """);
     return 2;

@@ -125,7 +125,8 @@ internal static class TrainBench
         return 0;
     }
 
-    private static string FindData()
+    /// <summary>The first directory of the app's search order that holds Fashion-MNIST, or a message saying what to install.</summary>
+    internal static string FindData()
     {
         var options = new DatasetOptions();
         return options.SearchOrder.FirstOrDefault(DatasetProvider.HoldsAllFiles)
