@@ -71,6 +71,26 @@ public class RunStoreTests : IDisposable
     }
 
     [Fact]
+    public void RunsCreatedInOneMillisecondKeepTheirOrderThroughTheFileAndARestart()
+    {
+        // LiteDB keeps DateTime to the millisecond, and a study or a script queues many runs within one.
+        var ids = new List<Guid>();
+        using (var store = Open())
+            for (var i = 0; i < 40; i++) ids.Add((i % 2 == 0 ? store.Create(TrainingConfig.ReportControl, $"run {i}") : store.CreateEnsemble([], $"ensemble {i}")).Id);
+        using (var restarted = Open())
+        {
+            var created = ids.Select(id => restarted.Get(id)!.CreatedUtc).ToList();
+            Assert.All(created.Zip(created.Skip(1)), pair => Assert.True(pair.First < pair.Second, $"{pair.First:O} is not before {pair.Second:O}"));
+            Assert.Equal(ids, restarted.RecoverAfterRestart().Select(r => r.Id));
+            Assert.Equal(ids.AsEnumerable().Reverse().Take(25), restarted.Query(new RunQuery { Take = 25 }).Items.Select(r => r.Id));
+            // Later runs, after a restart, still come after the earlier ones.
+            var later = restarted.Create(TrainingConfig.ReportControl, "after the restart");
+            Assert.True(later.CreatedUtc > created[^1]);
+            Assert.Equal(later.CreatedUtc, restarted.Get(later.Id)!.CreatedUtc.ToUniversalTime());
+        }
+    }
+
+    [Fact]
     public void ARunningRunCannotBeDeleted()
     {
         using var store = Open();

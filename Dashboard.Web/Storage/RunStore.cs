@@ -20,6 +20,7 @@ public sealed class RunStore : IDisposable
     private readonly ILiteCollection<Run> _runs;
     private readonly Lock _writeLock = new();
     private readonly ILogger<RunStore> _logger;
+    private DateTime _lastCreatedUtc;
 
     public RunStore(IOptions<StorageOptions> options, ILogger<RunStore> logger)
     {
@@ -34,6 +35,8 @@ public sealed class RunStore : IDisposable
             _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, mapper);
             _runs = _db.GetCollection<Run>("runs");
             foreach (var field in RunFields.Paths.Values) _runs.EnsureIndex(field);
+            // LiteDB hands dates back in local time.
+            _lastCreatedUtc = _runs.Query().OrderByDescending(r => r.CreatedUtc).Select(r => r.CreatedUtc).FirstOrDefault().ToUniversalTime();
         }
         catch (LiteException e)
         {
@@ -67,9 +70,12 @@ public sealed class RunStore : IDisposable
             Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
             Config = config,
             Status = RunStatus.Queued,
-            CreatedUtc = DateTime.UtcNow,
         };
-        lock (_writeLock) _runs.Insert(run);
+        lock (_writeLock)
+        {
+            run = run with { CreatedUtc = NextCreatedUtc() };
+            _runs.Insert(run);
+        }
         return run;
     }
 
@@ -82,11 +88,27 @@ public sealed class RunStore : IDisposable
             Name = string.IsNullOrWhiteSpace(name) ? EnsembleName(members) : name.Trim(),
             Config = new TrainingConfig { Model = EnsembleModelName, Epochs = 0 },
             Status = RunStatus.Queued,
-            CreatedUtc = DateTime.UtcNow,
             EnsembleMembers = members.Select(m => m.Id).ToList(),
         };
-        lock (_writeLock) _runs.Insert(run);
+        lock (_writeLock)
+        {
+            run = run with { CreatedUtc = NextCreatedUtc() };
+            _runs.Insert(run);
+        }
         return run;
+    }
+
+    /// <summary>
+    /// The creation time of a new run (under the write lock): strictly after every earlier run's. LiteDB keeps
+    /// DateTime to the millisecond, and a study queues several runs within one, so plain UtcNow gave ties
+    /// that put same-millisecond runs back in the queue in random order after a restart.
+    /// </summary>
+    private DateTime NextCreatedUtc()
+    {
+        var now = DateTime.UtcNow;
+        now = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+        _lastCreatedUtc = now > _lastCreatedUtc ? now : _lastCreatedUtc.AddMilliseconds(1);
+        return _lastCreatedUtc;
     }
 
     /// <summary>What an ensemble's config names as its model (so the grid can filter on it).</summary>
