@@ -89,6 +89,35 @@ public class ModelTests
     }
 
     [Fact]
+    public void SeedCnnsGradientsAreTheReportsNetworks()
+    {
+        // SeedCnn adds its convolutions' biases apart (for speed); the gradients must be the plain layers' own.
+        TorchRuntime.Initialize();
+        using var model = new SeedCnn();
+        using var input = randn(6, 1, 28, 28);
+        using var labels = tensor(new long[] { 0, 1, 2, 3, 4, 5 });
+        var p = model.named_parameters().ToDictionary(kv => kv.name, kv => kv.parameter);
+        using var scope = NewDisposeScope();
+
+        nn.functional.cross_entropy(model.call(input), labels).backward();
+        var fromModel = p.ToDictionary(kv => kv.Key, kv => kv.Value.grad!.clone());
+        model.zero_grad();
+        var x = input;
+        foreach (var conv in new[] { "conv1", "conv2", "conv3" })
+            x = nn.functional.max_pool2d(nn.functional.relu(nn.functional.conv2d(x, p[$"{conv}.weight"], p[$"{conv}.bias"], padding: [1, 1])), 2);
+        x = nn.functional.relu(nn.functional.linear(x.flatten(1), p["fc1.weight"], p["fc1.bias"]));
+        nn.functional.cross_entropy(nn.functional.linear(x, p["fc2.weight"], p["fc2.bias"]), labels).backward();
+
+        foreach (var (name, parameter) in p)
+        {
+            Assert.True(fromModel[name].abs().sum().item<float>() > 0, $"{name} got no gradient");
+            // Summed in another order, so compared at the gradient's own scale rather than element by element.
+            var (difference, scale) = ((fromModel[name] - parameter.grad!).abs().max().item<float>(), parameter.grad!.abs().max().item<float>());
+            Assert.True(difference <= 1e-4 * scale, $"{name}'s gradient differs: max |Δ| {difference:G3}, max |g| {scale:G3}");
+        }
+    }
+
+    [Fact]
     public void ParametersStayContiguousThroughTraining()
     {
         // Checkpoints, stored weights and the PyTorch export read parameters as contiguous blocks.

@@ -33,13 +33,22 @@ public sealed class SeedCnn : Module<Tensor, Tensor>
 
     private const int FashionMnistClasses = 10;
 
+    /// <summary>
+    /// The layer's convolution with its bias added apart. With channels-last activations oneDNN computes a
+    /// bias's gradient on a slow path (~6 % of a step in perf); added apart, libtorch's vectorised reduction
+    /// sums it, and a step is ~6 % faster (decision 0011). Parameters, initialisation and checkpoint keys
+    /// stay the layer's own.
+    /// </summary>
+    private static Tensor Convolve(Conv2d conv, Tensor x) =>
+        functional.conv2d(x, conv.weight!, padding: [1, 1]).add_(conv.bias!.view(1, -1, 1, 1));
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.max_pool2d(functional.relu(conv1.forward(ChannelsLast.Of(input)), inplace: true), 2);
-        x = functional.max_pool2d(functional.relu(conv2.forward(x), inplace: true), 2);
-        x = functional.max_pool2d(functional.relu(conv3.forward(x), inplace: true), 2);
+        var x = functional.max_pool2d(functional.relu(Convolve(conv1, ChannelsLast.Of(input)), inplace: true), 2);
+        x = functional.max_pool2d(functional.relu(Convolve(conv2, x), inplace: true), 2);
+        x = functional.max_pool2d(functional.relu(Convolve(conv3, x), inplace: true), 2);
         x = functional.relu(fc1.forward(x.flatten(1)));
         return fc2.forward(x).MoveToOuterDisposeScope();
     }
