@@ -71,12 +71,7 @@ public sealed class RunStore : IDisposable
             Config = config,
             Status = RunStatus.Queued,
         };
-        lock (_writeLock)
-        {
-            run = run with { CreatedUtc = NextCreatedUtc() };
-            _runs.Insert(run);
-        }
-        return run;
+        return Insert(run);
     }
 
     /// <summary>Stores a queued ensemble of <paramref name="members"/> (checked by the caller).</summary>
@@ -90,25 +85,25 @@ public sealed class RunStore : IDisposable
             Status = RunStatus.Queued,
             EnsembleMembers = members.Select(m => m.Id).ToList(),
         };
-        lock (_writeLock)
-        {
-            run = run with { CreatedUtc = NextCreatedUtc() };
-            _runs.Insert(run);
-        }
-        return run;
+        return Insert(run);
     }
 
     /// <summary>
-    /// The creation time of a new run (under the write lock): strictly after every earlier run's. LiteDB keeps
-    /// DateTime to the millisecond, and a study queues several runs within one, so plain UtcNow gave ties
-    /// that put same-millisecond runs back in the queue in random order after a restart.
+    /// Stores a new run with a creation time strictly after every earlier run's. LiteDB keeps DateTime to the
+    /// millisecond, and a study queues several runs within one, so plain UtcNow gave ties that put
+    /// same-millisecond runs back in the queue in random order after a restart.
     /// </summary>
-    private DateTime NextCreatedUtc()
+    private Run Insert(Run run)
     {
-        var now = DateTime.UtcNow;
-        now = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
-        _lastCreatedUtc = now > _lastCreatedUtc ? now : _lastCreatedUtc.AddMilliseconds(1);
-        return _lastCreatedUtc;
+        lock (_writeLock)
+        {
+            var now = DateTime.UtcNow;
+            now = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+            _lastCreatedUtc = now > _lastCreatedUtc ? now : _lastCreatedUtc.AddMilliseconds(1);
+            run = run with { CreatedUtc = _lastCreatedUtc };
+            _runs.Insert(run);
+        }
+        return run;
     }
 
     /// <summary>What an ensemble's config names as its model (so the grid can filter on it).</summary>
