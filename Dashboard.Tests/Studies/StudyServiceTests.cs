@@ -5,7 +5,9 @@ using Dashboard.Tests.Training;
 using Dashboard.Training;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Studies;
+using Dashboard.Web.Training;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Dashboard.Tests.Studies;
 
@@ -40,6 +42,7 @@ public sealed class StudyServiceTests
         var service = app.Services.GetRequiredService<StudyService>();
         var studies = app.Services.GetRequiredService<StudyStore>();
 
+        var gate = new StartGate(app);
         var study = service.Launch(Tiny).Study!;
 
         Assert.Equal([1, 2, 3], study.Members.Select(m => m.Group));
@@ -50,8 +53,10 @@ public sealed class StudyServiceTests
         Assert.Equal([1, 2, 3], runs.Select(r => r.StudyGroup!.Value));
 
         // Cancelled while the control trains: the running run and both queued ones stop.
-        await WaitForAsync(() => app.Store.Get(runs[0].Id)!.Status == RunStatus.Running, "the control runs");
+        Assert.Equal(runs[0].Id, await gate.Held.WaitAsync(TimeSpan.FromMinutes(3)));
+        Assert.Equal(RunStatus.Running, app.Store.Get(runs[0].Id)!.Status);
         Assert.Equal(3, service.Cancel(study.Id));
+        gate.Release();
         await WaitForAsync(() => studies.View(study.Id)!.Progress.IsFinished, "every member finished");
         var view = studies.View(study.Id)!;
         Assert.All(view.Runs.Values, r => Assert.Equal(RunStatus.Cancelled, r.Status));
@@ -82,9 +87,11 @@ public sealed class StudyServiceTests
         Study study;
         await using (var app = new DashboardApp(dir.Path))
         {
+            var gate = new StartGate(app);
             study = app.Services.GetRequiredService<StudyService>().Launch(Tiny).Study!;
-            await WaitForAsync(() => app.Store.Get(study.Members[0].RunId)!.Status == RunStatus.Running, "the control runs");
-        } // stopped mid-study
+            Assert.Equal(study.Members[0].RunId, await gate.Held.WaitAsync(TimeSpan.FromMinutes(3)));
+            Assert.Equal(RunStatus.Running, app.Store.Get(study.Members[0].RunId)!.Status);
+        } // stopped mid-study: the gate opens as the app stops, and the control meets the stop at its first batch
 
         await using var restarted = new DashboardApp(dir.Path);
         var studies = restarted.Services.GetRequiredService<StudyStore>();
@@ -104,5 +111,35 @@ public sealed class StudyServiceTests
         Assert.Equal("Incomplete", detail.GetProperty("status").GetString());
         Assert.Equal(2, detail.GetProperty("progress").GetProperty("completed").GetInt32());
         Assert.True(detail.GetProperty("members")[1].GetProperty("accuracy").GetDouble() > 0.3);
+    }
+
+    /// <summary>
+    /// Holds the training service at the start of the next run until <see cref="Release"/> or the app stops.
+    /// A one-epoch run on 1,000 images can finish before a test's cancel or stop reaches it (CI saw it once);
+    /// held at its start, the run is stored as running and meets the cancellation at its first batch.
+    /// RunStarted handlers run on the service's thread, after the run is stored as running.
+    /// </summary>
+    private sealed class StartGate
+    {
+        private readonly ManualResetEventSlim _release = new();
+        private readonly TaskCompletionSource<Guid> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _used;
+
+        public StartGate(DashboardApp app)
+        {
+            app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(Release);
+            app.Notifier.Subscribe(e =>
+            {
+                if (e is not RunStarted || Interlocked.Exchange(ref _used, 1) == 1) return;
+                _held.TrySetResult(e.RunId);
+                // Bounded, so a failing test cannot hang the suite.
+                _release.Wait(TimeSpan.FromMinutes(3));
+            });
+        }
+
+        /// <summary>The run held at its start.</summary>
+        public Task<Guid> Held => _held.Task;
+
+        public void Release() => _release.Set();
     }
 }
