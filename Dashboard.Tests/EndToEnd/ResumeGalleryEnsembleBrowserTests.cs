@@ -24,18 +24,27 @@ public sealed class ResumeGalleryEnsembleBrowserTests(Browser browser) : IClassF
     {
         using var dir = new TempDirectory();
         await using var app = new DashboardApp(dir.Path);
+        // Held at its start until the page listens, then after epoch 1 until the cancel reached the server:
+        // unheld, its last two epochs (~4 s) could end before a slow click lands.
+        var start = RunGate.AtStart(app);
         var resumable = app.Training.Launch(Quick, "cancel me").Run!;
         var other = app.Training.Launch(Quick with { Epochs = 1, Seed = 9 }, "second member").Run!;
+        Assert.Equal(resumable.Id, await start.Held);
         var (page, consoleErrors) = await browser.NewPageAsync();
 
         // Cancel after the first epoch point arrives on the live chart.
         await page.GotoInteractiveAsync(new Uri(app.BaseAddress, $"runs/{resumable.Id}"));
+        var afterEpoch1 = RunGate.AfterEpoch(app, resumable.Id, 1);
+        start.Release();
         await page.WaitForFunctionAsync("() => Number(document.querySelector('[data-testid=chart-accuracy]')?.dataset.points) >= 1",
             null, new PageWaitForFunctionOptions { Timeout = 120_000, PollingInterval = 50 });
+        await afterEpoch1.Held;
         await page.GetByTestId("cancel-run").ClickAsync();
+        // The button is disabled once the server has cancelled the run's token.
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=cancel-run]')?.disabled === true");
+        afterEpoch1.Release();
         await WaitForStatusAsync(page, "Cancelled");
-        var cancelledEpochs = app.Store.Get(resumable.Id)!.Epochs.Count;
-        Assert.InRange(cancelledEpochs, 1, 2);
+        Assert.Equal([1], app.Store.Get(resumable.Id)!.Epochs.Select(e => e.Epoch));
         Assert.Equal("Resume", (await page.GetByTestId("resume-run").TextContentAsync())!.Trim());
         await Browser.ScreenshotAsync(page, "run-cancelled-resumable");
 

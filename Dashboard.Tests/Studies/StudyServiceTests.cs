@@ -5,9 +5,7 @@ using Dashboard.Tests.Training;
 using Dashboard.Training;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Studies;
-using Dashboard.Web.Training;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Dashboard.Tests.Studies;
 
@@ -42,7 +40,8 @@ public sealed class StudyServiceTests
         var service = app.Services.GetRequiredService<StudyService>();
         var studies = app.Services.GetRequiredService<StudyStore>();
 
-        var gate = new StartGate(app);
+        // The control is held at its start: a 1-epoch run on 1,000 images could otherwise finish before the cancel.
+        var gate = RunGate.AtStart(app);
         var study = service.Launch(Tiny).Study!;
 
         Assert.Equal([1, 2, 3], study.Members.Select(m => m.Group));
@@ -53,7 +52,7 @@ public sealed class StudyServiceTests
         Assert.Equal([1, 2, 3], runs.Select(r => r.StudyGroup!.Value));
 
         // Cancelled while the control trains: the running run and both queued ones stop.
-        Assert.Equal(runs[0].Id, await gate.Held.WaitAsync(TimeSpan.FromMinutes(3)));
+        Assert.Equal(runs[0].Id, await gate.Held);
         Assert.Equal(RunStatus.Running, app.Store.Get(runs[0].Id)!.Status);
         Assert.Equal(3, service.Cancel(study.Id));
         gate.Release();
@@ -87,9 +86,9 @@ public sealed class StudyServiceTests
         Study study;
         await using (var app = new DashboardApp(dir.Path))
         {
-            var gate = new StartGate(app);
+            var gate = RunGate.AtStart(app);
             study = app.Services.GetRequiredService<StudyService>().Launch(Tiny).Study!;
-            Assert.Equal(study.Members[0].RunId, await gate.Held.WaitAsync(TimeSpan.FromMinutes(3)));
+            Assert.Equal(study.Members[0].RunId, await gate.Held);
             Assert.Equal(RunStatus.Running, app.Store.Get(study.Members[0].RunId)!.Status);
         } // stopped mid-study: the gate opens as the app stops, and the control meets the stop at its first batch
 
@@ -111,35 +110,5 @@ public sealed class StudyServiceTests
         Assert.Equal("Incomplete", detail.GetProperty("status").GetString());
         Assert.Equal(2, detail.GetProperty("progress").GetProperty("completed").GetInt32());
         Assert.True(detail.GetProperty("members")[1].GetProperty("accuracy").GetDouble() > 0.3);
-    }
-
-    /// <summary>
-    /// Holds the training service at the start of the next run until <see cref="Release"/> or the app stops.
-    /// A one-epoch run on 1,000 images can finish before a test's cancel or stop reaches it (CI saw it once);
-    /// held at its start, the run is stored as running and meets the cancellation at its first batch.
-    /// RunStarted handlers run on the service's thread, after the run is stored as running.
-    /// </summary>
-    private sealed class StartGate
-    {
-        private readonly ManualResetEventSlim _release = new();
-        private readonly TaskCompletionSource<Guid> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _used;
-
-        public StartGate(DashboardApp app)
-        {
-            app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(Release);
-            app.Notifier.Subscribe(e =>
-            {
-                if (e is not RunStarted || Interlocked.Exchange(ref _used, 1) == 1) return;
-                _held.TrySetResult(e.RunId);
-                // Bounded, so a failing test cannot hang the suite.
-                _release.Wait(TimeSpan.FromMinutes(3));
-            });
-        }
-
-        /// <summary>The run held at its start.</summary>
-        public Task<Guid> Held => _held.Task;
-
-        public void Release() => _release.Set();
     }
 }
