@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Dashboard.Training.Data;
 using Dashboard.Training.Inference;
+using Dashboard.Training.Runtime;
 using Dashboard.Web.Prediction;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using Dashboard.Training.Runtime;
 
 namespace Dashboard.Web.Api;
 

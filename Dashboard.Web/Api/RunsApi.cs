@@ -1,9 +1,9 @@
-using Dashboard.Training;
 using Dashboard.Training.Models;
+using Dashboard.Training.Runtime;
+using Dashboard.Training;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Dashboard.Training.Runtime;
 
 namespace Dashboard.Web.Api;
 

@@ -1,9 +1,9 @@
 using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
+using Dashboard.Training.Runtime;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using static TorchSharp.torch;
-using Dashboard.Training.Runtime;
 
 namespace Dashboard.Web.Evaluation;
 

@@ -1,10 +1,10 @@
 using Dashboard.Training.Data;
 using Dashboard.Training.Inference;
+using Dashboard.Training.Runtime;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Components;
-using Dashboard.Training.Runtime;
 
 namespace Dashboard.Web.Components.Pages.Sketch;
 
