@@ -24,12 +24,28 @@ function reviveFormatters(value) {
   return result;
 }
 
+// ApexCharts writes series names into the legend and the tooltip with innerHTML, and names are
+// user-supplied (runs, studies, ensembles): every chart shows them through these escaping formatters.
+function escapeHtml(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function namesAsText(options) {
+  const tooltip = options.tooltip ?? {};
+  const y = tooltip.y ?? {};
+  return {
+    ...options,
+    legend: { ...(options.legend ?? {}), formatter: (name) => escapeHtml(name) },
+    tooltip: { ...tooltip, y: { ...y, title: { ...(y.title ?? {}), formatter: (name) => (name ? escapeHtml(name) + ": " : "") } } },
+  };
+}
+
 export function create(element, options) {
   if (!window.ApexCharts) {
     element.textContent = "Charts could not load (apexcharts.min.js missing).";
     return null;
   }
-  const chart = new window.ApexCharts(element, reviveFormatters(options));
+  const chart = new window.ApexCharts(element, namesAsText(reviveFormatters(options)));
   const ready = chart.render();
   return {
     async updateSeries(series) {
@@ -42,7 +58,7 @@ export function create(element, options) {
     },
     async updateOptions(newOptions) {
       await ready;
-      await chart.updateOptions(reviveFormatters(newOptions), false, false);
+      await chart.updateOptions(namesAsText(reviveFormatters(newOptions)), false, false);
     },
     destroy() {
       chart.destroy();
