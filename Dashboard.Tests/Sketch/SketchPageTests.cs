@@ -78,10 +78,14 @@ public sealed class SketchPageTests(Browser browser) : IClassFixture<Browser>
         // Two vertical strokes, like a pair of trousers.
         await DrawVerticalStrokeAsync(page, 130, 40, 300);
         await DrawVerticalStrokeAsync(page, 206, 40, 300);
-        await WaitForPredictionAsync(page);
-
-        // Both read in one go: under load, the second stroke's prediction can replace the first one's between two reads.
-        var state = await panel.EvaluateAsync<string[]>("p => [p.dataset.probabilities, p.dataset.topClass]");
+        // Under load the first stroke's prediction can still be showing: wait for the two-stroke input, whose
+        // centre (between the strokes) is blank, then read input and output in one go so that they belong together.
+        await page.WaitForFunctionAsync(
+            "() => { const p = document.querySelector('[data-testid=sketch-prediction]'); const i = document.querySelector('[data-testid=sketch-preview]'); " +
+            "return p && i && p.dataset.state === 'ready' && i.dataset.pixels && atob(i.dataset.pixels).charCodeAt(14 * 28 + 14) === 0; }",
+            null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        var state = await panel.EvaluateAsync<string[]>(
+            "p => [p.dataset.probabilities, p.dataset.topClass, document.querySelector('[data-testid=sketch-preview]').dataset.pixels]");
         var probabilities = state[0].Split(',').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(10, probabilities.Length);
         Assert.Equal(1.0, probabilities.Sum(), 4);
@@ -94,7 +98,7 @@ public sealed class SketchPageTests(Browser browser) : IClassFixture<Browser>
         // The preview is the model's input: a real 28×28 image, and the API given those pixels answers the same.
         var preview = page.GetByTestId("sketch-preview");
         Assert.Equal(28, await preview.EvaluateAsync<int>("img => img.naturalWidth"));
-        var pixels = Convert.FromBase64String((await preview.GetAttributeAsync("data-pixels"))!);
+        var pixels = Convert.FromBase64String(state[2]);
         Assert.Equal(784, pixels.Length);
         // Two strokes: ink in two separate column bands, the frame filled top to bottom.
         Assert.Contains(pixels.Take(28), p => p > 0);

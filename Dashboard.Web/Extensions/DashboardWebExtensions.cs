@@ -15,6 +15,7 @@ public static class DashboardWebExtensions
     public static IServiceCollection AddDashboardWeb(this IServiceCollection services)
     {
         services.AddTrainingServices();
+        services.AddDashboardSecurity();
 
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -52,6 +53,7 @@ public static class DashboardWebExtensions
 
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseDashboardSecurity();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
 

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text;
+using Dashboard.Tests.EndToEnd;
+using Dashboard.Tests.Support;
+using Dashboard.Tests.Training;
+using Dashboard.Training;
+using Dashboard.Web.Storage;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Dashboard.Tests.Security;
+
+/// <summary>What holds in every access mode: host names, origins, headers, and Local mode's loopback rule.</summary>
+[Collection(TrainingCollection.Name)]
+public sealed class HardeningTests(Browser browser) : IClassFixture<Browser>
+{
+    private static Run QueuedRun(string name) => new()
+    {
+        Id = Guid.NewGuid(),
+        Name = name,
+        Config = TrainingConfig.ReportControl,
+        Status = RunStatus.Queued,
+        CreatedUtc = DateTime.UtcNow,
+    };
+
+    [Fact]
+    public async Task ARequestForAnotherHostNameIsRefused()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        using var client = app.CreateHttpClient();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/runs");
+        request.Headers.Host = "dashboard.attacker.example";
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/runs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ACancelFromAnotherOriginIsRefusedAndTheRunIsUntouched()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        var run = QueuedRun("victim");
+        app.Store.InsertMany([run]);
+        using var client = app.CreateHttpClient();
+
+        using var foreign = new HttpRequestMessage(HttpMethod.Post, $"api/runs/{run.Id}/cancel");
+        foreign.Headers.Add("Origin", "http://127.0.0.1:1");
+        using var refused = await client.SendAsync(foreign);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(RunStatus.Queued, app.Store.Get(run.Id)!.Status);
+
+        using var negotiate = new HttpRequestMessage(HttpMethod.Post, "hubs/training/negotiate?negotiateVersion=1");
+        negotiate.Headers.Add("Origin", "http://127.0.0.1:1");
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(negotiate)).StatusCode);
+
+        // The same request from a script (no Origin) or from the dashboard's own origin is served.
+        using var own = new HttpRequestMessage(HttpMethod.Post, $"api/runs/{run.Id}/cancel");
+        own.Headers.Add("Origin", app.BaseAddress.GetLeftPart(UriPartial.Authority));
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(own)).StatusCode);
+        Assert.Equal(RunStatus.Cancelled, app.Store.Get(run.Id)!.Status);
+    }
+
+    [Fact]
+    public async Task APageOnAnotherLoopbackOriginCannotCancelARun()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        var run = QueuedRun("victim");
+        app.Store.InsertMany([run]);
+        using var attacker = new LoopbackFileServer(new Dictionary<string, byte[]>
+        {
+            ["attack.html"] = Encoding.UTF8.GetBytes("<!DOCTYPE html><html><body>a page on another origin</body></html>"),
+        });
+
+        var (page, _) = await browser.NewPageAsync();
+        await page.GotoAsync(attacker.BaseUrl + "attack.html");
+        // A body-less no-cors POST needs no preflight: the browser sends it, and only the server can refuse it.
+        var outcome = await page.EvaluateAsync<string>(
+            "url => fetch(url, { method: 'POST', mode: 'no-cors' }).then(() => 'sent', e => 'failed: ' + e)",
+            new Uri(app.BaseAddress, $"api/runs/{run.Id}/cancel").ToString());
+        await page.Context.CloseAsync();
+
+        Assert.Equal("sent", outcome);
+        Assert.Equal(RunStatus.Queued, app.Store.Get(run.Id)!.Status);
+    }
+
+    [Fact]
+    public async Task PagesCarryAContentSecurityPolicyThatTheirOwnImportMapPasses()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        using var client = app.CreateHttpClient();
+
+        using var response = await client.GetAsync("runs");
+        var html = await response.Content.ReadAsStringAsync();
+
+        var csp = string.Join(" ", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        var nonce = System.Text.RegularExpressions.Regex.Match(csp, "'nonce-([^']+)'").Groups[1].Value;
+        Assert.NotEmpty(nonce);
+        Assert.Contains($"<script type=\"importmap\" nonce=\"{nonce}\"", html);
+    }
+
+    [Fact]
+    public async Task LocalModeRefusesToListenOnEveryInterface()
+    {
+        using var dir = new TempDirectory();
+        await using var factory = new AnyInterfaceApp(dir.Path);
+
+        var error = Record.Exception(factory.StartServer);
+
+        Assert.NotNull(error);
+        var messages = string.Join(" | ", Flatten(error));
+        Assert.Contains("Access:Mode is Local", messages);
+        Assert.Contains("0.0.0.0", messages);
+    }
+
+    private static IEnumerable<string> Flatten(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException) yield return x.Message;
+        if (e is AggregateException a) foreach (var inner in a.InnerExceptions) yield return inner.Message;
+    }
+
+    private sealed class AnyInterfaceApp : WebApplicationFactory<Program>
+    {
+        private readonly string _dir;
+
+        public AnyInterfaceApp(string dir)
+        {
+            _dir = dir;
+            UseKestrel(o => o.Listen(IPAddress.Any, 0));
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Development");
+            builder.UseSetting("Storage:DatabasePath", Path.Combine(_dir, "dashboard.db"));
+            builder.UseSetting("Dataset:AllowDownload", "false");
+        }
+    }
+}
