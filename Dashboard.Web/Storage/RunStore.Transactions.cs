@@ -1,0 +1,167 @@
+using LiteDB;
+
+namespace Dashboard.Web.Storage;
+
+// How every write reaches the file: one transaction, rolled back on failure; after an I/O failure (a full disk)
+// the database is reopened, because LiteDB closes its engine or leaves a torn page at the end of its log.
+public sealed partial class RunStore
+{
+    // LiteDB's page size: its log holds whole pages only (its start-up refuses a log that ends in a part of one).
+    private const int LiteDbPageSize = 8192;
+    // Room kept free beside the database, given up on a full disk so that the run that hit it can be marked.
+    private const int ReserveBytes = 1 << 20;
+    private volatile bool _reserveHeld;
+    private bool _reserveWarned;
+    private int _transactionDepth;
+
+    /// <summary>The file of <see cref="ReserveBytes"/> kept beside the database (see <see cref="InterruptForDiskFull"/>).</summary>
+    public string ReservePath => DatabasePath + ".reserve";
+
+    private void Open()
+    {
+        TrimTornLogPage();
+        _db = new LiteDatabase(new ConnectionString { Filename = DatabasePath, Connection = ConnectionType.Direct }, _mapper);
+        _runs = _db.GetCollection<Run>("runs");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> as one LiteDB transaction under the write lock: all of it is kept or none.
+    /// LiteDB transactions belong to the thread that began them, so <paramref name="work"/> must be synchronous.
+    /// </summary>
+    /// <exception cref="DiskFullException">The disk was full; nothing was kept and the database is usable again.</exception>
+    private T Write<T>(Func<T> work, bool holdReserve = true)
+    {
+        lock (_writeLock)
+        {
+            if (_transactionDepth > 0) return work(); // inside another write: part of its transaction
+            if (holdReserve) TryHoldReserve();
+            Begin();
+            _transactionDepth++;
+            try
+            {
+                var result = work();
+                _db.Commit();
+                return result;
+            }
+            catch (Exception e)
+            {
+                Abandon(e);
+                if (e is not DiskFullException && DiskFullException.IsDiskFull(e)) throw new DiskFullException(DatabasePath, e);
+                throw;
+            }
+            finally
+            {
+                _transactionDepth--;
+            }
+        }
+    }
+
+    private void Write(Action work) => Write(() =>
+    {
+        work();
+        return true;
+    });
+
+    private void Begin()
+    {
+        try
+        {
+            _db.BeginTrans();
+        }
+        catch (Exception e) when (e is LiteException or IOException or ObjectDisposedException)
+        {
+            // A failed write outside this store's transactions (LiteDB closes its engine on an I/O error).
+            Reopen(e);
+            _db.BeginTrans();
+        }
+    }
+
+    private void Abandon(Exception cause)
+    {
+        try
+        {
+            _db.Rollback();
+            // An exception of our own (a refused change) leaves LiteDB sound; an I/O error may not have.
+            if (cause is not IOException) return;
+        }
+        catch (Exception rollbackError)
+        {
+            // After an I/O error inside a write, LiteDB has closed its engine and refuses even the rollback.
+            _logger.LogDebug(rollbackError, "Rolling back the failed write failed too");
+        }
+        Reopen(cause);
+    }
+
+    /// <summary>Closes and opens the database again: LiteDB then keeps only the transactions that were committed.</summary>
+    private void Reopen(Exception cause)
+    {
+        _logger.LogWarning(cause, "A write to {Path} failed ({Message}); reopening the database, which keeps only committed transactions", DatabasePath, cause.Message);
+        try
+        {
+            _db.Dispose();
+        }
+        catch (Exception e)
+        {
+            _logger.LogDebug(e, "Closing the database after the failed write");
+        }
+        Open();
+    }
+
+    /// <summary>
+    /// A write cut off by a full disk can leave part of a page at the end of LiteDB's log, which LiteDB then refuses
+    /// to open ("ReadFull must read PAGE_SIZE bytes"). That page belongs to the transaction that failed (a committed
+    /// transaction's last page is written last), so dropping it loses nothing.
+    /// </summary>
+    private void TrimTornLogPage()
+    {
+        var log = Path.Combine(Path.GetDirectoryName(DatabasePath)!, Path.GetFileNameWithoutExtension(DatabasePath) + "-log" + Path.GetExtension(DatabasePath));
+        if (!File.Exists(log)) return;
+        var length = new FileInfo(log).Length;
+        if (length % LiteDbPageSize == 0) return;
+        using (var stream = new FileStream(log, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+            stream.SetLength(length - length % LiteDbPageSize);
+        _logger.LogWarning("Removed a torn page ({Bytes} bytes) from the end of {Log}: part of a write that did not finish", length % LiteDbPageSize, log);
+    }
+
+    /// <summary>Takes (back) the reserve file if there is room for it; quietly stays without one otherwise.</summary>
+    private void TryHoldReserve()
+    {
+        if (_reserveHeld) return;
+        try
+        {
+            if (!File.Exists(ReservePath) || new FileInfo(ReservePath).Length != ReserveBytes)
+            {
+                // Written, not only sized: a file that is only sized is sparse and keeps no room on tmpfs or ext4.
+                using var stream = new FileStream(ReservePath, FileMode.Create, FileAccess.Write, FileShare.None);
+                stream.Write(new byte[ReserveBytes]);
+                stream.Flush(flushToDisk: true);
+            }
+            _reserveHeld = true;
+            _reserveWarned = false;
+        }
+        catch (IOException e)
+        {
+            TryDelete(ReservePath);
+            if (!_reserveWarned) _logger.LogWarning("No room for the {Bytes}-byte reserve beside {Path}: {Message}", ReserveBytes, DatabasePath, e.Message);
+            _reserveWarned = true;
+        }
+    }
+
+    private void ReleaseReserve()
+    {
+        _reserveHeld = false;
+        TryDelete(ReservePath);
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning(e, "Could not delete {Path}", path);
+        }
+    }
+}
