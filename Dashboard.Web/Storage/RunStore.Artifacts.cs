@@ -231,7 +231,8 @@ public sealed partial class RunStore
             var files = _db.GetCollection(FilesCollection);
             var chunks = _db.GetCollection(ChunksCollection);
             var chunkCounts = chunks.Query().Select("$._id").ToEnumerable()
-                .Select(d => d["_id"]["f"]).GroupBy(f => f).ToDictionary(g => g.Key, g => g.Count());
+                .Select(key => key.ContainsKey("f") ? key["f"] : key["_id"]["f"]) // LiteDB returns a selected document as is
+                .GroupBy(f => f).ToDictionary(g => g.Key, g => g.Count());
             var found = new List<string>();
             foreach (var file in files.FindAll().ToList())
             {
