@@ -247,7 +247,7 @@ public sealed partial class RunStore
             foreach (var (fileId, count) in chunkCounts)
             {
                 chunks.DeleteMany(ChunksOf(fileId));
-                found.Add($"{count} chunk(s) of {fileId} without a file entry");
+                found.Add($"{count} chunk(s) of {(fileId.IsString ? fileId.AsString : fileId.ToString())} without a file entry");
             }
             return found;
         });
