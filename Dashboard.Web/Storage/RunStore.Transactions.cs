@@ -78,18 +78,45 @@ public sealed partial class RunStore
 
     private void Abandon(Exception cause)
     {
+        // An exception of our own (a refused change) leaves LiteDB sound: roll back. An I/O error does not.
+        if (cause is not IOException)
+        {
+            try
+            {
+                _db.Rollback();
+                return;
+            }
+            catch (Exception rollbackError)
+            {
+                // LiteDB closed its engine on an error of its own and refuses even the rollback.
+                _logger.LogDebug(rollbackError, "Rolling back the failed write failed too");
+            }
+        }
+        ForgetFailedTransaction();
+        Reopen(cause);
+    }
+
+    /// <summary>
+    /// LiteDB 5.0.21 leaves a transaction whose pages could not be written in a state that its own Dispose refuses
+    /// ("discarded page must be writable"), in Rollback, in Close and in its finalizer, which then throws on the
+    /// finalizer thread and ends the process (seen in DiskFullTests). The reopened database no longer knows it, so
+    /// its finalizer is switched off. Runs on the thread of the failed transaction: LiteDB keys them by thread.
+    /// </summary>
+    private void ForgetFailedTransaction()
+    {
+        const System.Reflection.BindingFlags Private = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
         try
         {
-            _db.Rollback();
-            // An exception of our own (a refused change) leaves LiteDB sound; an I/O error may not have.
-            if (cause is not IOException) return;
+            var engine = typeof(LiteDatabase).GetField("_engine", Private)?.GetValue(_db);
+            var monitor = engine?.GetType().GetField("_monitor", Private)?.GetValue(engine);
+            var transaction = monitor?.GetType().GetMethod("GetThreadTransaction")?.Invoke(monitor, null);
+            if (transaction is not null) GC.SuppressFinalize(transaction);
+            else if (monitor is null) _logger.LogWarning("LiteDB's transaction monitor was not found: a failed transaction may end the process when it is finalised");
         }
-        catch (Exception rollbackError)
+        catch (Exception e)
         {
-            // After an I/O error inside a write, LiteDB has closed its engine and refuses even the rollback.
-            _logger.LogDebug(rollbackError, "Rolling back the failed write failed too");
+            _logger.LogWarning(e, "Could not switch off the finaliser of LiteDB's failed transaction");
         }
-        Reopen(cause);
     }
 
     /// <summary>Closes and opens the database again: LiteDB then keeps only the transactions that were committed.</summary>
