@@ -1,9 +1,12 @@
 using System.Net;
+using Bunit;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dashboard.Tests.Support;
 using Dashboard.Training;
 using Dashboard.Training.Evaluation;
+using Dashboard.Tests.Web;
+using Dashboard.Web.Components.Pages.RunView;
 using Dashboard.Web.Storage;
 using LiteDB;
 using Microsoft.Extensions.Logging;
@@ -116,6 +119,24 @@ public sealed class ArtifactIntegrityTests : IDisposable
     }
 
     [Fact]
+    public async Task TheRunPageShowsADamagedArtifact()
+    {
+        var id = CompletedRunWithWeights(Bytes(10));
+        Tamper("weights/" + id.ToString("N"), 2, data =>
+        {
+            data[^1] ^= 0x10;
+            return data;
+        });
+
+        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var page = ctx.Render<ViewRun>(p => p.Add(x => x.Id, id));
+
+        var alert = page.Find("[data-testid=run-artifact-damaged]").TextContent;
+        Assert.Contains($"weights of run {id} failed verification", alert);
+        Assert.Contains("SHA-256", alert);
+    }
+
+    [Fact]
     public void OrphansAreRemovedAtStartAndLaterWritesOfThatRunSucceed()
     {
         Guid kept, ghost;
@@ -176,6 +197,26 @@ public sealed class ArtifactIntegrityTests : IDisposable
         Assert.False(store.Get(cancelled)!.HasWeights);
         Assert.Null(store.LoadWeights(cancelled));
         Assert.Null(store.LoadEvaluation(cancelled));
+    }
+
+    [Fact]
+    public void AfterACrashATornPageAtTheEndOfTheLogIsCutOffAndCommittedWritesAreKept()
+    {
+        var weights = Bytes(9);
+        var crashed = Open(); // never disposed: the process "dies" with its writes in LiteDB's log
+        var id = crashed.Create(TrainingConfig.ReportControl, "committed before the crash").Id;
+        crashed.CompleteRun(id, new RunCompletion(RunStatus.Completed, null) { Weights = weights });
+        using var copy = new TempDirectory();
+        foreach (var name in new[] { "dashboard.db", "dashboard-log.db" }) File.Copy(_dir.File(name), copy.File(name));
+        // Half of a page: a write cut off by a full disk.
+        using (var log = new FileStream(copy.File("dashboard-log.db"), FileMode.Append)) log.Write(new byte[4096]);
+
+        using (var reopened = new RunStore(Options.Create(new StorageOptions { DatabasePath = copy.File("dashboard.db") }), NullLogger<RunStore>.Instance))
+        {
+            Assert.Equal(RunStatus.Completed, reopened.Get(id)!.Status);
+            Assert.Equal(weights, reopened.LoadWeights(id));
+        }
+        crashed.Dispose();
     }
 
     /// <summary>Keeps what the store logs, to check that removals are told.</summary>
