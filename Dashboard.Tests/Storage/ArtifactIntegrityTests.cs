@@ -200,7 +200,7 @@ public sealed class ArtifactIntegrityTests : IDisposable
     }
 
     [Fact]
-    public void AfterACrashATornPageAtTheEndOfTheLogIsCutOffAndCommittedWritesAreKept()
+    public void AfterACrashWithATornPageAtTheEndOfTheLogCommittedWritesAreKept()
     {
         var weights = Bytes(9);
         var crashed = Open(); // never disposed: the process "dies" with its writes in LiteDB's log

@@ -3,11 +3,10 @@ using LiteDB;
 namespace Dashboard.Web.Storage;
 
 // How every write reaches the file: one transaction, rolled back on failure; after an I/O failure (a full disk)
-// the database is reopened, because LiteDB closes its engine or leaves a torn page at the end of its log.
+// the database is reopened, because LiteDB closes its engine or leaves the transaction half written. On opening,
+// LiteDB itself crops a torn last page of its log and keeps only confirmed transactions.
 public sealed partial class RunStore
 {
-    // LiteDB's page size: its log holds whole pages only (its start-up refuses a log that ends in a part of one).
-    private const int LiteDbPageSize = 8192;
     // Room kept free beside the database, given up on a full disk so that the run that hit it can be marked.
     private const int ReserveBytes = 1 << 20;
     private volatile bool _reserveHeld;
@@ -19,7 +18,6 @@ public sealed partial class RunStore
 
     private void Open()
     {
-        TrimTornLogPage();
         _db = new LiteDatabase(new ConnectionString { Filename = DatabasePath, Connection = ConnectionType.Direct }, _mapper);
         _runs = _db.GetCollection<Run>("runs");
     }
@@ -132,22 +130,6 @@ public sealed partial class RunStore
             _logger.LogDebug(e, "Closing the database after the failed write");
         }
         Open();
-    }
-
-    /// <summary>
-    /// A write cut off by a full disk can leave part of a page at the end of LiteDB's log, which LiteDB then refuses
-    /// to open ("ReadFull must read PAGE_SIZE bytes"). That page belongs to the transaction that failed (a committed
-    /// transaction's last page is written last), so dropping it loses nothing.
-    /// </summary>
-    private void TrimTornLogPage()
-    {
-        var log = Path.Combine(Path.GetDirectoryName(DatabasePath)!, Path.GetFileNameWithoutExtension(DatabasePath) + "-log" + Path.GetExtension(DatabasePath));
-        if (!File.Exists(log)) return;
-        var length = new FileInfo(log).Length;
-        if (length % LiteDbPageSize == 0) return;
-        using (var stream = new FileStream(log, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
-            stream.SetLength(length - length % LiteDbPageSize);
-        _logger.LogWarning("Removed a torn page ({Bytes} bytes) from the end of {Log}: part of a write that did not finish", length % LiteDbPageSize, log);
     }
 
     /// <summary>Takes (back) the reserve file if there is room for it; quietly stays without one otherwise.</summary>
