@@ -6,6 +6,7 @@ using Dashboard.Tests.Support;
 using Dashboard.Tests.Training;
 using Dashboard.Training;
 using Dashboard.Web.Storage;
+using Xunit.Abstractions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace Dashboard.Tests.Web;
 
 /// <summary>The real Dashboard.Web process, stopped with SIGTERM while it trains.</summary>
 [Collection(TrainingCollection.Name)]
-public sealed class ShutdownTests
+public sealed class ShutdownTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task SigtermDuringABatchEndsWithin10SecondsWithTheRunInterruptedAndItsCheckpointKept()
@@ -35,6 +36,7 @@ public sealed class ShutdownTests
             var exitCode = await dashboard.WaitForExitAsync(TimeSpan.FromSeconds(10));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the process took {clock.Elapsed.TotalSeconds:F1} s to stop");
             Assert.True(exitCode == 0, $"exit code {exitCode} after SIGTERM; output:\n{dashboard.Output}");
+            output.WriteLine($"SIGTERM to exit: {clock.Elapsed.TotalSeconds:F2} s (exit code {exitCode})");
         }
 
         // The process is gone: its file is read as the next start would find it, before any recovery.
