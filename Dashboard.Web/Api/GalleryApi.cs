@@ -34,7 +34,7 @@ public static class GalleryApi
                 var page = items.Skip(skip ?? 0).Take(take ?? 60).Select(GalleryImage.From).ToList();
                 return Results.Ok(new GalleryResponse(items.Count, page));
             }
-            catch (Exception e) when (e is RunNotFoundException or RunNotEvaluableException)
+            catch (Exception e) when (e is RunNotFoundException or RunNotEvaluableException or ArtifactDamagedException)
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
             }

@@ -77,6 +77,10 @@ public static class PredictApi
         {
             return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
         }
+        catch (Dashboard.Web.Storage.ArtifactDamagedException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
     }
 
     /// <summary>The whole body, or null when it exceeds <see cref="MaxBodyBytes"/> (chunked bodies carry no length).</summary>

@@ -94,8 +94,20 @@ public static class RunsApi
         {
             var run = store.Get(id);
             if (run is null) return NotFoundRun(id);
-            var weights = store.LoadWeights(id);
-            if (weights is null) return Results.Conflict(new ProblemDetailsBody($"Run {id} has no weights ({run.Status}).", 409));
+            byte[]? weights;
+            try
+            {
+                weights = store.LoadWeights(id);
+            }
+            catch (ArtifactDamagedException e)
+            {
+                // Never served truncated or altered: the problem names what failed verification.
+                return Results.Conflict(new ProblemDetailsBody(e.Message, 409));
+            }
+            if (weights is null)
+                return Results.Conflict(new ProblemDetailsBody(run.HasWeights
+                    ? new ArtifactProblem(id, ArtifactKind.Weights, "they are missing (a half-written file is removed at start-up).").Describe()
+                    : $"Run {id} has no weights ({run.Status}).", 409));
             var fileBase = string.Concat(run.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
             switch (format?.ToLowerInvariant())
             {

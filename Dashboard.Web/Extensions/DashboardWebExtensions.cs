@@ -21,6 +21,9 @@ public static class DashboardWebExtensions
         services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<RunStore>();
+        // A stop (SIGTERM, Ctrl+C) ends within 10 s: the run in training sees the cancel at its next batch and is
+        // stored Interrupted well within this; a write cut off by the deadline is rolled back by LiteDB (0014).
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(8));
         services.AddSingleton<RunNotifier>();
         services.AddSingleton<TrainingService>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());

@@ -8,16 +8,16 @@ namespace Dashboard.Web.Storage;
 
 /// <summary>
 /// Every run in one LiteDB file. The process opens the file once: two direct-mode connections to one
-/// file lost writes on Linux (docs/decisions/0005-one-litedb-per-process.md). Read-modify-write
-/// updates are serialised by a lock so that epoch appends and status changes never overwrite each other.
+/// file lost writes on Linux (docs/decisions/0005-one-litedb-per-process.md). Every write is one LiteDB
+/// transaction under a lock, so that epoch appends and status changes never overwrite each other and a crash
+/// or a full disk keeps all of a write or none of it (docs/decisions/0014-durable-artifacts.md).
 /// </summary>
-public sealed class RunStore : IDisposable
+public sealed partial class RunStore : IDisposable
 {
-    private const string WeightsPrefix = "weights/";
-    private const string CheckpointPrefix = "checkpoints/";
-    private const string EvaluationPrefix = "evaluations/";
-    private readonly LiteDatabase _db;
-    private readonly ILiteCollection<Run> _runs;
+    private readonly BsonMapper _mapper;
+    // Replaced by Reopen after a write failed on the disk: LiteDB closes its engine on an I/O error.
+    private LiteDatabase _db = null!;
+    private ILiteCollection<Run> _runs = null!;
     private readonly Lock _writeLock = new();
     private readonly ILogger<RunStore> _logger;
     private DateTime _lastCreatedUtc;
@@ -26,14 +26,14 @@ public sealed class RunStore : IDisposable
     {
         _logger = logger;
         var path = Path.GetFullPath(options.Value.DatabasePath);
+        DatabasePath = path;
         EnsureLiteDbOrNew(path);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var mapper = new BsonMapper { EnumAsInteger = false };
-        mapper.Entity<Run>().Id(r => r.Id, autoId: false);
+        _mapper = new BsonMapper { EnumAsInteger = false };
+        _mapper.Entity<Run>().Id(r => r.Id, autoId: false);
         try
         {
-            _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, mapper);
-            _runs = _db.GetCollection<Run>("runs");
+            Open();
             foreach (var field in RunFields.Paths.Values) _runs.EnsureIndex(field);
             // LiteDB hands dates back in local time.
             _lastCreatedUtc = _runs.Query().OrderByDescending(r => r.CreatedUtc).Select(r => r.CreatedUtc).FirstOrDefault().ToUniversalTime();
@@ -43,7 +43,8 @@ public sealed class RunStore : IDisposable
             _db?.Dispose();
             throw new InvalidOperationException($"The run database {path} could not be opened: {e.Message}", e);
         }
-        DatabasePath = path;
+        RemoveOrphans();
+        TryHoldReserve();
     }
 
     public string DatabasePath { get; }
@@ -101,7 +102,7 @@ public sealed class RunStore : IDisposable
             now = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
             _lastCreatedUtc = now > _lastCreatedUtc ? now : _lastCreatedUtc.AddMilliseconds(1);
             run = run with { CreatedUtc = _lastCreatedUtc };
-            _runs.Insert(run);
+            Write(() => _runs.Insert(run));
         }
         return run;
     }
@@ -118,7 +119,7 @@ public sealed class RunStore : IDisposable
     /// <summary>Inserts fully formed runs (benchmark seeding, imports).</summary>
     public void InsertMany(IEnumerable<Run> runs)
     {
-        lock (_writeLock) _runs.InsertBulk(runs);
+        Write(() => _runs.InsertBulk(runs));
     }
 
     public static string DefaultName(TrainingConfig c) =>
@@ -129,16 +130,15 @@ public sealed class RunStore : IDisposable
     public int Count() => _runs.Count();
 
     /// <summary>Applies <paramref name="change"/> to the stored run atomically; null if the run does not exist.</summary>
-    public Run? Update(Guid id, Func<Run, Run> change)
+    public Run? Update(Guid id, Func<Run, Run> change) => Write(() => UpdateInTransaction(id, change));
+
+    private Run? UpdateInTransaction(Guid id, Func<Run, Run> change)
     {
-        lock (_writeLock)
-        {
-            var run = _runs.FindById(id);
-            if (run is null) return null;
-            var updated = change(run) with { Id = id };
-            _runs.Update(updated);
-            return updated;
-        }
+        var run = _runs.FindById(id);
+        if (run is null) return null;
+        var updated = change(run) with { Id = id };
+        _runs.Update(updated);
+        return updated;
     }
 
     public Run? AppendEpoch(Guid id, EpochMetrics metrics) =>
@@ -172,96 +172,41 @@ public sealed class RunStore : IDisposable
             .OrderByDescending(t => t.Item2).ThenBy(t => t.Key, StringComparer.Ordinal)
             .ToList();
 
-    /// <summary>Another collection in the same database file, for features that keep their own documents (studies).</summary>
+    /// <summary>
+    /// Another collection in the same database file, for features that keep their own documents (studies).
+    /// Ask again for each use: the database is reopened after a write fails on a full disk.
+    /// </summary>
     internal ILiteCollection<T> GetCollection<T>(string name) => _db.GetCollection<T>(name);
 
-    public void SaveWeights(Guid id, byte[] weights) => SaveFile(WeightsPrefix, id, ".tsm", weights);
-
-    public byte[]? LoadWeights(Guid id) => LoadFile(WeightsPrefix, id);
-
-    /// <summary>Replaces the run's checkpoint (the state after its latest finished epoch, to resume from).</summary>
-    public void SaveCheckpoint(Guid id, byte[] checkpoint) => SaveFile(CheckpointPrefix, id, ".ckpt", checkpoint);
-
-    public byte[]? LoadCheckpoint(Guid id) => LoadFile(CheckpointPrefix, id);
-
-    public bool HasCheckpoint(Guid id) => _db.FileStorage.Exists(CheckpointPrefix + id.ToString("N"));
-
-    /// <summary>Drops the checkpoint of a run that can no longer be resumed (completed or diverged).</summary>
-    public void DeleteCheckpoint(Guid id)
-    {
-        lock (_writeLock) _db.FileStorage.Delete(CheckpointPrefix + id.ToString("N"));
-    }
-
-    /// <summary>Keeps the final model's test-set predictions (for the error gallery and ensembles).</summary>
-    public void SaveEvaluation(Guid id, EvaluationResult evaluation) => SaveFile(EvaluationPrefix, id, ".eval", EvaluationBytes.ToBytes(evaluation));
-
-    /// <summary>The stored test-set predictions, or null if none were kept (older runs) or the file is unreadable.</summary>
-    public EvaluationResult? LoadEvaluation(Guid id)
-    {
-        var bytes = LoadFile(EvaluationPrefix, id);
-        if (bytes is null) return null;
-        try
-        {
-            return EvaluationBytes.FromBytes(bytes);
-        }
-        catch (InvalidDataException e)
-        {
-            _logger.LogWarning(e, "Stored evaluation of run {RunId} is unreadable; it will be computed again", id);
-            return null;
-        }
-    }
-
-    private void SaveFile(string prefix, Guid id, string extension, byte[] bytes)
-    {
-        using var stream = new MemoryStream(bytes, writable: false);
-        lock (_writeLock) _db.FileStorage.Upload(prefix + id.ToString("N"), id.ToString("N") + extension, stream);
-    }
-
-    private byte[]? LoadFile(string prefix, Guid id)
-    {
-        var file = _db.FileStorage.FindById(prefix + id.ToString("N"));
-        if (file is null) return null;
-        using var stream = new MemoryStream((int)file.Length);
-        file.CopyTo(stream);
-        return stream.ToArray();
-    }
-
     /// <summary>Deletes a finished or queued run and its weights. A running run is refused.</summary>
-    public DeleteOutcome Delete(Guid id)
+    public DeleteOutcome Delete(Guid id) => Write(() =>
     {
-        lock (_writeLock)
-        {
-            var run = _runs.FindById(id);
-            if (run is null) return DeleteOutcome.NotFound;
-            if (run.Status == RunStatus.Running) return DeleteOutcome.Running;
-            foreach (var prefix in new[] { WeightsPrefix, CheckpointPrefix, EvaluationPrefix })
-                _db.FileStorage.Delete(prefix + id.ToString("N"));
-            _runs.Delete(id);
-            return DeleteOutcome.Deleted;
-        }
-    }
+        var run = _runs.FindById(id);
+        if (run is null) return DeleteOutcome.NotFound;
+        if (run.Status == RunStatus.Running) return DeleteOutcome.Running;
+        foreach (var kind in Enum.GetValues<ArtifactKind>()) DeleteArtifact(kind, id);
+        _runs.Delete(id);
+        return DeleteOutcome.Deleted;
+    });
 
     /// <summary>
     /// At start-up: a run still marked Running was cut off by a crash or stop, so it becomes Interrupted
     /// (its finished epochs stay). Returns the Queued runs, oldest first, to be queued again.
     /// </summary>
-    public IReadOnlyList<Run> RecoverAfterRestart()
+    public IReadOnlyList<Run> RecoverAfterRestart() => Write<IReadOnlyList<Run>>(() =>
     {
-        lock (_writeLock)
+        foreach (var run in _runs.Find(r => r.Status == RunStatus.Running).ToList())
         {
-            foreach (var run in _runs.Find(r => r.Status == RunStatus.Running).ToList())
+            _runs.Update(run with
             {
-                _runs.Update(run with
-                {
-                    Status = RunStatus.Interrupted,
-                    StatusReason = $"The dashboard stopped while this run was running; {run.Epochs.Count} finished epoch(s) were kept.",
-                    FinishedUtc = DateTime.UtcNow,
-                });
-                _logger.LogWarning("Run {RunId} was running when the app stopped; marked Interrupted", run.Id);
-            }
-            return _runs.Find(r => r.Status == RunStatus.Queued).OrderBy(r => r.CreatedUtc).ToList();
+                Status = RunStatus.Interrupted,
+                StatusReason = $"The dashboard stopped while this run was running; {run.Epochs.Count} finished epoch(s) were kept.",
+                FinishedUtc = DateTime.UtcNow,
+            });
+            _logger.LogWarning("Run {RunId} was running when the app stopped; marked Interrupted", run.Id);
         }
-    }
+        return _runs.Find(r => r.Status == RunStatus.Queued).OrderBy(r => r.CreatedUtc).ToList();
+    });
 
     /// <summary>One page of runs, sorted, filtered and counted by the database.</summary>
     /// <exception cref="ArgumentException">An unknown field or operator.</exception>
@@ -328,7 +273,10 @@ public sealed class RunStore : IDisposable
         };
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        lock (_writeLock) _db.Dispose();
+    }
 }
 
 public enum DeleteOutcome

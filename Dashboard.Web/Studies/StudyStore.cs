@@ -7,22 +7,23 @@ namespace Dashboard.Web.Studies;
 public sealed class StudyStore
 {
     private readonly RunStore _runs;
-    private readonly ILiteCollection<Study> _studies;
 
     public StudyStore(RunStore runs)
     {
         _runs = runs;
-        _studies = runs.GetCollection<Study>("studies");
-        _studies.EnsureIndex(s => s.CreatedUtc);
+        Studies.EnsureIndex(s => s.CreatedUtc);
     }
 
-    public void Insert(Study study) => _studies.Insert(study);
+    // Asked for at each use: the run store reopens the database after a write fails on a full disk.
+    private ILiteCollection<Study> Studies => _runs.GetCollection<Study>("studies");
 
-    public Study? Get(Guid id) => _studies.FindById(id);
+    public void Insert(Study study) => Studies.Insert(study);
 
-    public IReadOnlyList<Study> List() => _studies.Query().OrderByDescending(s => s.CreatedUtc).ToList();
+    public Study? Get(Guid id) => Studies.FindById(id);
 
-    public bool Delete(Guid id) => _studies.Delete(id);
+    public IReadOnlyList<Study> List() => Studies.Query().OrderByDescending(s => s.CreatedUtc).ToList();
+
+    public bool Delete(Guid id) => Studies.Delete(id);
 
     /// <summary>The study with its runs, read now; null if there is no such study.</summary>
     public StudyView? View(Guid id) => Get(id) is { } study ? View(study) : null;

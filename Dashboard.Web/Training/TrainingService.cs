@@ -173,9 +173,30 @@ public sealed class TrainingService : BackgroundService
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "Run {RunId} failed", id);
-                Finish(id, RunStatus.Failed, $"The run failed: {e.Message}", null);
+                RecordFailure(id, e);
             }
+        }
+    }
+
+    /// <summary>Records why a run failed; a full disk leaves it resumable. Never throws: the queue goes on.</summary>
+    private void RecordFailure(Guid id, Exception e)
+    {
+        try
+        {
+            if (DiskFullException.IsDiskFull(e))
+            {
+                _logger.LogError(e, "Run {RunId} stopped: disk full", id);
+                if (_store.InterruptForDiskFull(id, e) is { } run)
+                    _notifier.Publish(new RunFinished(id, run.Status, run.StatusReason, run.Accuracy));
+                return;
+            }
+            _logger.LogError(e, "Run {RunId} failed", id);
+            Finish(id, RunStatus.Failed, $"The run failed: {e.Message}", null);
+        }
+        catch (Exception recordError)
+        {
+            // Even the reserve did not make room: the run stays Running until the next start marks it Interrupted.
+            _logger.LogError(recordError, "The failure of run {RunId} could not be recorded", id);
         }
     }
 
@@ -241,10 +262,6 @@ public sealed class TrainingService : BackgroundService
                     : Trainer.Resume(checkpoint, data, observer, cancellation.Token),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-            if (result.Weights is { } weights) _store.SaveWeights(id, weights);
-            if (result.Evaluation is { } evaluation) _store.SaveEvaluation(id, evaluation);
-            // Only an interrupted or cancelled run can be resumed: the others need no checkpoint.
-            if (result.Outcome != TrainingOutcome.Cancelled) _store.DeleteCheckpoint(id);
             var (status, reason) = result.Outcome switch
             {
                 TrainingOutcome.Completed => (RunStatus.Completed, result.Reason),
@@ -254,17 +271,17 @@ public sealed class TrainingService : BackgroundService
                 TrainingOutcome.Cancelled => (RunStatus.Cancelled, result.Reason),
                 _ => (RunStatus.Diverged, result.Reason),
             };
-            _store.Update(id, r => r with
+            // One transaction: a crash at any instant leaves the run either ended with its results or still resumable.
+            _store.CompleteRun(id, new RunCompletion(status, reason)
             {
                 Report = result.Report,
                 Confusion = result.Confusion,
                 TrainingSeconds = result.TrainingSeconds,
                 Environment = result.Environment,
-                HasWeights = result.Weights is not null,
-                Accuracy = result.Report?.Accuracy,
-                MacroF1 = result.Report?.MacroAverage.F1,
+                Weights = result.Weights,
+                Evaluation = result.Evaluation,
             });
-            Finish(id, status, reason, result.Report?.Accuracy);
+            _notifier.Publish(new RunFinished(id, status, reason, result.Report?.Accuracy));
         }
         finally
         {
@@ -276,14 +293,14 @@ public sealed class TrainingService : BackgroundService
     /// <summary>The checkpoint to resume from, or null to start from epoch 1 (no epoch finished, or none was kept).</summary>
     private TrainingCheckpoint? LoadCheckpoint(Run run)
     {
-        if (run.Epochs.Count == 0 || _store.LoadCheckpoint(run.Id) is not { } bytes) return null;
+        if (run.Epochs.Count == 0) return null;
         try
         {
-            return TrainingCheckpoint.FromBytes(bytes);
+            return _store.LoadCheckpoint(run.Id) is { } bytes ? TrainingCheckpoint.FromBytes(bytes) : null;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or ArtifactDamagedException)
         {
-            _logger.LogWarning(e, "Checkpoint of run {RunId} is unreadable; the run starts over", run.Id);
+            _logger.LogWarning(e, "Checkpoint of run {RunId} is unreadable or damaged; the run starts over", run.Id);
             return null;
         }
     }
@@ -310,16 +327,15 @@ public sealed class TrainingService : BackgroundService
         }
         var confusion = evaluation.ToConfusionMatrix();
         var report = ClassificationReport.From(confusion, FashionMnist.ClassNames);
-        _store.Update(run.Id, r => r with
+        _store.CompleteRun(run.Id, new RunCompletion(RunStatus.Completed, null)
         {
             Report = report,
             Confusion = confusion,
-            Accuracy = report.Accuracy,
-            MacroF1 = report.MacroAverage.F1,
             // Not training time: how long combining the members took (seconds when they must be evaluated first).
             TrainingSeconds = clock.Elapsed.TotalSeconds,
+            Evaluation = evaluation,
         });
-        Finish(run.Id, RunStatus.Completed, null, report.Accuracy);
+        _notifier.Publish(new RunFinished(run.Id, RunStatus.Completed, null, report.Accuracy));
     }
 
     private void Finish(Guid id, RunStatus status, string? reason, double? accuracy)
@@ -330,20 +346,23 @@ public sealed class TrainingService : BackgroundService
 
     private sealed class Observer(TrainingService service, Guid id) : ITrainingObserver
     {
+        private EpochMetrics? _epoch;
+
         public void OnBatch(BatchProgress progress)
         {
             service._current = new CurrentRun(id, progress);
             service._notifier.Publish(new RunBatchProgress(id, progress));
         }
 
-        public void OnEpoch(EpochMetrics metrics)
+        // Kept until its checkpoint follows: both are stored in one transaction, then the epoch is published.
+        public void OnEpoch(EpochMetrics metrics) => _epoch = metrics;
+
+        public void OnCheckpoint(TrainingCheckpoint checkpoint)
         {
-            service._store.AppendEpoch(id, metrics);
+            var metrics = _epoch ?? checkpoint.History[^1];
+            service._store.SaveEpoch(id, metrics, checkpoint.ToBytes());
             service._notifier.Publish(new RunEpochCompleted(id, metrics));
         }
-
-        // After the epoch's metrics are stored: a crash between the two resumes from the epoch before, whose history then replaces the stored one.
-        public void OnCheckpoint(TrainingCheckpoint checkpoint) => service._store.SaveCheckpoint(id, checkpoint.ToBytes());
     }
 }
 
