@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Dashboard.Web.Api;
 using Dashboard.Web.Components;
 using Dashboard.Web.Hubs;
+using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using MudBlazor.Services;
@@ -19,7 +20,8 @@ public static class DashboardWebExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddSingleton<RunStore>();
+        services.AddOperations();
+        services.AddSingleton(OperationsServiceCollectionExtensions.CreateLockedRunStore);
         services.AddSingleton<RunNotifier>();
         services.AddSingleton<TrainingService>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
@@ -64,6 +66,7 @@ public static class DashboardWebExtensions
         app.MapPredictApi();
         app.MapEnsemblesApi();
         app.MapGalleryApi();
+        app.MapOperationsApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

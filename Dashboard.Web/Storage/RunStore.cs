@@ -175,6 +175,15 @@ public sealed class RunStore : IDisposable
     /// <summary>Another collection in the same database file, for features that keep their own documents (studies).</summary>
     internal ILiteCollection<T> GetCollection<T>(string name) => _db.GetCollection<T>(name);
 
+    /// <summary>The open database, for operator tasks that read it whole (backup snapshots).</summary>
+    internal LiteDatabase Database => _db;
+
+    /// <summary>Runs <paramref name="action"/> between two of this store's writes, none of which can start meanwhile.</summary>
+    internal void PauseWrites(Action action)
+    {
+        lock (_writeLock) action();
+    }
+
     public void SaveWeights(Guid id, byte[] weights) => SaveFile(WeightsPrefix, id, ".tsm", weights);
 
     public byte[]? LoadWeights(Guid id) => LoadFile(WeightsPrefix, id);
