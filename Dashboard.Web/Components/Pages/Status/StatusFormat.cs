@@ -38,11 +38,18 @@ public static class StatusFormat
 
     public static string Cap(long? maxBytes) => maxBytes is { } b ? FormattableString.Invariant($"{Bytes(b)} ({b:N0} bytes)") : "no cap";
 
-    public static string Interval(TimeSpan interval) =>
-        interval.TotalDays >= 1 && interval.TotalDays % 1 == 0 ? $"every {interval.TotalDays:0} day(s)"
-        : interval.TotalHours >= 1 && interval.TotalHours % 1 == 0 ? $"every {interval.TotalHours:0} hour(s)"
-        : interval.TotalMinutes >= 1 && interval.TotalMinutes % 1 == 0 ? $"every {interval.TotalMinutes:0} minute(s)"
-        : $"every {interval.TotalSeconds:0} second(s)";
+    /// <summary><c>every hour</c>, <c>every 6 hours</c>, <c>every 90 seconds</c>.</summary>
+    public static string Interval(TimeSpan interval)
+    {
+        var (count, unit) = interval switch
+        {
+            { TotalDays: >= 1 } when interval.TotalDays % 1 == 0 => (interval.TotalDays, "day"),
+            { TotalHours: >= 1 } when interval.TotalHours % 1 == 0 => (interval.TotalHours, "hour"),
+            { TotalMinutes: >= 1 } when interval.TotalMinutes % 1 == 0 => (interval.TotalMinutes, "minute"),
+            _ => (Math.Round(interval.TotalSeconds), "second"),
+        };
+        return count == 1 ? $"every {unit}" : FormattableString.Invariant($"every {count:0} {unit}s");
+    }
 
     public static string LastPass(RetentionPass? pass) => pass is null
         ? "not yet run"
