@@ -7,6 +7,8 @@ using Dashboard.Tests.Training;
 using Dashboard.Training;
 using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Operations;
@@ -118,6 +120,21 @@ public sealed class OperationsApiTests
             gate.Release();
         }
         Assert.Equal(RunStatus.Cancelled, (await app.WaitForFinishAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task TheBackupEndpointServesLoopbackOnly()
+    {
+        using var dir = new TempDirectory();
+        // The in-memory test server's requests come from no address at all, as a remote caller is not loopback.
+        await using var remote = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+            .UseSetting("Storage:DatabasePath", dir.File("dashboard.db"))
+            .UseSetting("Dataset:AllowDownload", "false"));
+        var response = await remote.CreateClient().GetAsync(OperationsApi.BackupPath);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("loopback", await response.Content.ReadAsStringAsync());
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp*"));
     }
 
     [Fact]

@@ -119,7 +119,15 @@ public static class DashboardCommands
         }
         // Copied beside the database first, so a failed copy (a full disk) leaves the database as it was.
         var incoming = database + ".restoring";
-        File.Copy(file, incoming, overwrite: true);
+        try
+        {
+            File.Copy(file, incoming, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            File.Delete(incoming);
+            throw new CommandFailedException($"Refusing to restore: copying {file} beside the database failed ({e.Message}). Nothing was changed.");
+        }
         var aside = SetAside(database);
         File.Move(incoming, database);
         return $"Restored {summary} from {file} into {database}." +
