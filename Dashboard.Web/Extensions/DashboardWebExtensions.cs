@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Dashboard.Web.Api;
 using Dashboard.Web.Components;
 using Dashboard.Web.Hubs;
+using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using MudBlazor.Services;
@@ -20,7 +21,8 @@ public static class DashboardWebExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddSingleton<RunStore>();
+        services.AddOperations();
+        services.AddSingleton(OperationsServiceCollectionExtensions.CreateLockedRunStore);
         // A stop (SIGTERM, Ctrl+C) ends within 10 s: the run in training sees the cancel at its next batch and is
         // stored Interrupted well within this; a write cut off by the deadline is rolled back by LiteDB (0014).
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(8));
@@ -69,6 +71,7 @@ public static class DashboardWebExtensions
         app.MapPredictApi();
         app.MapEnsemblesApi();
         app.MapGalleryApi();
+        app.MapOperationsApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -178,6 +178,15 @@ public sealed partial class RunStore : IDisposable
     /// </summary>
     internal ILiteCollection<T> GetCollection<T>(string name) => _db.GetCollection<T>(name);
 
+    /// <summary>The open database, for operator tasks that read it whole (backup snapshots).</summary>
+    internal LiteDatabase Database => _db;
+
+    /// <summary>Runs <paramref name="action"/> between two of this store's writes, none of which can start meanwhile.</summary>
+    internal void PauseWrites(Action action)
+    {
+        lock (_writeLock) action();
+    }
+
     /// <summary>Deletes a finished or queued run and its weights. A running run is refused.</summary>
     public DeleteOutcome Delete(Guid id) => Write(() =>
     {

@@ -6,6 +6,7 @@ using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
 using Dashboard.Training.Runtime;
 using Dashboard.Web.Evaluation;
+using Dashboard.Web.Operations;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using Microsoft.Extensions.Options;
@@ -29,12 +30,14 @@ public sealed class TrainingService : BackgroundService
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _cancellations = new();
     private readonly Lock _startLock = new();
     private volatile CurrentRun? _current;
+    private readonly StorageCap? _storageCap;
 
     /// <summary>Fewest and most members of an ensemble.</summary>
     public const int MinEnsembleMembers = 2, MaxEnsembleMembers = Predictor.MaxRuns;
 
-    public TrainingService(RunStore store, RunNotifier notifier, DatasetProvider dataset, RunEvaluations evaluations, IOptions<TrainingOptions> options, ILogger<TrainingService> logger)
+    public TrainingService(RunStore store, RunNotifier notifier, DatasetProvider dataset, RunEvaluations evaluations, IOptions<TrainingOptions> options, ILogger<TrainingService> logger, StorageCap? storageCap = null)
     {
+        _storageCap = storageCap;
         _store = store;
         _notifier = notifier;
         _dataset = dataset;
@@ -54,6 +57,7 @@ public sealed class TrainingService : BackgroundService
     {
         var errors = config.Validate(CudaAvailable);
         if (errors.Count > 0) return new LaunchResult(null, errors);
+        if (_storageCap?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
         return Enqueue(_store.Create(config, name));
     }
 
@@ -67,6 +71,7 @@ public sealed class TrainingService : BackgroundService
             ? $"An ensemble has {MinEnsembleMembers} to {MaxEnsembleMembers} members; {memberIds.Count} were given."
             : memberIds.Distinct().Count() != memberIds.Count ? "A run is listed more than once." : null;
         if (error is not null) return new LaunchResult(null, [new ConfigError("runIds", error)]);
+        if (_storageCap?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
         var members = new List<Run>();
         foreach (var id in memberIds)
         {
@@ -96,10 +101,12 @@ public sealed class TrainingService : BackgroundService
         if (run is null) return new ResumeResult(null, $"No run has the id {id}.");
         if (run.Status is not (RunStatus.Interrupted or RunStatus.Cancelled))
             return new ResumeResult(run, $"Run “{run.Name}” is {run.Status}: only interrupted or cancelled runs can be resumed.");
+        if (_storageCap?.LaunchRefusal() is { } full) return new ResumeResult(run, full);
         var hasCheckpoint = _store.HasCheckpoint(id);
         var reason = hasCheckpoint && run.Epochs.Count > 0
             ? $"Queued to resume after epoch {run.Epochs.Max(e => e.Epoch)}."
-            : run.IsEnsemble ? "Queued to combine the members again." : "Queued to start over: no epoch had finished.";
+            : run.IsEnsemble ? "Queued to combine the members again."
+            : run.Epochs.Count > 0 ? "Queued to start over: its checkpoint was removed." : "Queued to start over: no epoch had finished.";
         // Checked again under the store's lock, so two clicks queue it once.
         var resumable = false;
         var updated = _store.Update(id, r =>
