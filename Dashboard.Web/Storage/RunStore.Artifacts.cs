@@ -226,33 +226,42 @@ public sealed partial class RunStore
     /// </summary>
     private void RemoveOrphans()
     {
-        var removed = Write(() =>
+        try
         {
-            var files = _db.GetCollection(FilesCollection);
-            var chunks = _db.GetCollection(ChunksCollection);
-            var chunkCounts = chunks.Query().Select("$._id").ToEnumerable()
-                .Select(key => key.ContainsKey("f") ? key["f"] : key["_id"]["f"]) // LiteDB returns a selected document as is
-                .GroupBy(f => f).ToDictionary(g => g.Key, g => g.Count());
-            var found = new List<string>();
-            foreach (var file in files.FindAll().ToList())
-            {
-                var fileId = file["_id"];
-                var reason = OrphanReason(fileId, ToLong(file["chunks"]), chunkCounts.GetValueOrDefault(fileId));
-                chunkCounts.Remove(fileId);
-                if (reason is null) continue;
-                files.Delete(fileId);
-                chunks.DeleteMany(ChunksOf(fileId));
-                found.Add($"{fileId.AsString}: {reason}");
-            }
-            foreach (var (fileId, count) in chunkCounts)
-            {
-                chunks.DeleteMany(ChunksOf(fileId));
-                found.Add($"{count} chunk(s) of {(fileId.IsString ? fileId.AsString : fileId.ToString())} without a file entry");
-            }
-            return found;
-        });
-        foreach (var artifact in removed) _logger.LogWarning("Removed at start-up: {Artifact}", artifact);
+            foreach (var artifact in FindAndRemoveOrphans()) _logger.LogWarning("Removed at start-up: {Artifact}", artifact);
+        }
+        catch (DiskFullException e)
+        {
+            // Not a reason to refuse to start: they are removed at a start with room.
+            _logger.LogWarning(e, "Orphaned artifacts could not be removed: {Message}", e.Message);
+        }
     }
+
+    private List<string> FindAndRemoveOrphans() => Write(() =>
+    {
+        var files = _db.GetCollection(FilesCollection);
+        var chunks = _db.GetCollection(ChunksCollection);
+        var chunkCounts = chunks.Query().Select("$._id").ToEnumerable()
+            .Select(key => key.ContainsKey("f") ? key["f"] : key["_id"]["f"]) // LiteDB returns a selected document as is
+            .GroupBy(f => f).ToDictionary(g => g.Key, g => g.Count());
+        var found = new List<string>();
+        foreach (var file in files.FindAll().ToList())
+        {
+            var fileId = file["_id"];
+            var reason = OrphanReason(fileId, ToLong(file["chunks"]), chunkCounts.GetValueOrDefault(fileId));
+            chunkCounts.Remove(fileId);
+            if (reason is null) continue;
+            files.Delete(fileId);
+            chunks.DeleteMany(ChunksOf(fileId));
+            found.Add($"{fileId.AsString}: {reason}");
+        }
+        foreach (var (fileId, count) in chunkCounts)
+        {
+            chunks.DeleteMany(ChunksOf(fileId));
+            found.Add($"{count} chunk(s) of {(fileId.IsString ? fileId.AsString : fileId.ToString())} without a file entry");
+        }
+        return found;
+    });
 
     private string? OrphanReason(BsonValue fileId, long chunksWritten, int chunksFound)
     {
