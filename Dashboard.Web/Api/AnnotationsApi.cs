@@ -15,7 +15,7 @@ public static class AnnotationsApi
             }
             catch (ArgumentException e)
             {
-                return Results.BadRequest(new ProblemDetailsBody(e.Message, 400));
+                return ApiProblem.BadRequest(e.Message);
             }
         }).WithTags("Runs").WithName("SetRunTags").WithSummary("Replaces a run's tags (trimmed, lower-case, spaces as '-', duplicates dropped).");
 
@@ -27,7 +27,7 @@ public static class AnnotationsApi
             }
             catch (ArgumentException e)
             {
-                return Results.BadRequest(new ProblemDetailsBody(e.Message, 400));
+                return ApiProblem.BadRequest(e.Message);
             }
         }).WithTags("Runs").WithName("SetRunNote").WithSummary("Sets a run's free-text note; an empty note clears it.");
 
@@ -36,7 +36,7 @@ public static class AnnotationsApi
         return app;
     }
 
-    private static IResult NotFound(Guid id) => Results.NotFound(new ProblemDetailsBody($"No run has the id {id}.", 404));
+    private static IResult NotFound(Guid id) => ApiProblem.NotFound($"No run has the id {id}.");
 }
 
 public sealed record TagsBody(IReadOnlyList<string>? Tags);

@@ -44,7 +44,7 @@ public static class RunsApi
             }
         }).WithName("ListRuns").WithSummary("A page of runs, newest first by default.");
 
-        runs.MapGet("/{id:guid}", Results<Ok<Run>, NotFound<ProblemDetailsBody>> (Guid id, RunStore store) =>
+        runs.MapGet("/{id:guid}", Results<Ok<Run>, ProblemHttpResult> (Guid id, RunStore store) =>
             store.Get(id) is { } run ? TypedResults.Ok(run) : NotFoundRun(id))
             .WithName("GetRun").WithSummary("One run with its config, epochs, report and confusion matrix.");
 
@@ -62,7 +62,7 @@ public static class RunsApi
         {
             var run = store.Get(id);
             if (run is null) return (IResult)NotFoundRun(id);
-            if (run.IsFinished) return Results.Conflict(new ProblemDetailsBody($"Run {id} has already finished ({run.Status}).", 409));
+            if (run.IsFinished) return ApiProblem.Conflict($"Run {id} has already finished ({run.Status}).");
             training.Cancel(id);
             return Results.Accepted($"/api/runs/{id}");
         }).WithName("CancelRun").WithSummary("Cancels a queued or running run.");
@@ -73,7 +73,7 @@ public static class RunsApi
             if (result.Run is null) return (IResult)NotFoundRun(id);
             return result.Succeeded
                 ? Results.Accepted($"/api/runs/{id}", result.Run)
-                : Results.Conflict(new ProblemDetailsBody(result.Error!, 409));
+                : ApiProblem.Conflict(result.Error!);
         }).WithName("ResumeRun").WithSummary("Queues an interrupted or cancelled run again; it continues after its last finished epoch.");
 
         runs.MapDelete("/{id:guid}", (Guid id, RunStore store, RunNotifier notifier) =>
@@ -84,7 +84,7 @@ public static class RunsApi
                     notifier.Publish(new RunDeleted(id));
                     return Results.NoContent();
                 case DeleteOutcome.Running:
-                    return Results.Conflict(new ProblemDetailsBody($"Run {id} is running: cancel it first, then delete it.", 409));
+                    return ApiProblem.Conflict($"Run {id} is running: cancel it first, then delete it.");
                 default:
                     return NotFoundRun(id);
             }
@@ -95,7 +95,7 @@ public static class RunsApi
             var run = store.Get(id);
             if (run is null) return NotFoundRun(id);
             var weights = store.LoadWeights(id);
-            if (weights is null) return Results.Conflict(new ProblemDetailsBody($"Run {id} has no weights ({run.Status}).", 409));
+            if (weights is null) return ApiProblem.Conflict($"Run {id} has no weights ({run.Status}).");
             var fileBase = string.Concat(run.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
             switch (format?.ToLowerInvariant())
             {
@@ -119,9 +119,9 @@ public static class RunsApi
         return app;
     }
 
-    private static IResult Problem(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest);
+    private static IResult Problem(string detail) => ApiProblem.BadRequest(detail);
 
-    private static NotFound<ProblemDetailsBody> NotFoundRun(Guid id) => TypedResults.NotFound(new ProblemDetailsBody($"No run has the id {id}.", 404));
+    private static ProblemHttpResult NotFoundRun(Guid id) => ApiProblem.NotFound($"No run has the id {id}.");
 }
 
 /// <summary>Body of POST /api/runs. A missing config means the report's control group.</summary>
@@ -135,8 +135,15 @@ public sealed record RunSummary(Guid Id, string Name, RunStatus Status, string? 
     public static RunSummary From(Run r) => new(r.Id, r.Name, r.Status, r.StatusReason, r.Config, r.Accuracy, r.MacroF1, r.TrainingSeconds, r.CreatedUtc, r.FinishedUtc);
 }
 
-/// <summary>An RFC 7807 body for errors that carry only a message.</summary>
-public sealed record ProblemDetailsBody(string Detail, int Status)
+/// <summary>The API's one error shape: RFC 7807 problem details, sent as application/problem+json.</summary>
+public static class ApiProblem
 {
-    public string Title => Status switch { 404 => "Not found", 409 => "Conflict", _ => "Bad request" };
+    public static ProblemHttpResult Of(int status, string detail, string? title = null, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);
+
+    public static ProblemHttpResult BadRequest(string detail) => Of(StatusCodes.Status400BadRequest, detail);
+
+    public static ProblemHttpResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, detail);
+
+    public static ProblemHttpResult Conflict(string detail) => Of(StatusCodes.Status409Conflict, detail);
 }

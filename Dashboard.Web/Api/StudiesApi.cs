@@ -41,7 +41,7 @@ public static class StudiesApi
     private static Dictionary<string, string[]> Errors(IEnumerable<ConfigError> errors) =>
         errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
 
-    private static IResult NotFound(Guid id) => Results.NotFound(new ProblemDetailsBody($"No study has the id {id}.", 404));
+    private static IResult NotFound(Guid id) => ApiProblem.NotFound($"No study has the id {id}.");
 }
 
 public sealed record StudySummary(Guid Id, string Name, DateTime CreatedUtc, StudyMode Mode, StudyStatus Status, StudyProgress Progress)

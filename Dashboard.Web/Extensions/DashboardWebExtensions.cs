@@ -32,7 +32,11 @@ public static class DashboardWebExtensions
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddSignalR().AddJsonProtocol(o =>
+        {
+            o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            StrictInput.Strict(o.PayloadSerializerOptions);
+        });
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
@@ -40,6 +44,7 @@ public static class DashboardWebExtensions
             o.SerializerOptions.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
         services.AddProblemDetails();
+        services.AddStrictInput();
         services.AddOpenApi();
         return services;
     }
@@ -53,6 +58,7 @@ public static class DashboardWebExtensions
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseApiProblems();
         app.UseAntiforgery();
 
         app.MapStaticAssets();
