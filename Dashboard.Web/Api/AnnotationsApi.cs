@@ -9,6 +9,8 @@ public static class AnnotationsApi
     {
         app.MapPut("/api/runs/{id:guid}/tags", (Guid id, TagsBody body, RunStore store) =>
         {
+            if (body.Tags is { Count: > RunTags.MaxTagsSent } sent)
+                return ApiProblem.BadRequest($"At most {RunTags.MaxTagsSent} tags can be sent at once (got {sent.Count:N0}); a run keeps at most {RunTags.MaxTags}.");
             try
             {
                 return store.SetTags(id, body.Tags ?? []) is { } run ? Results.Ok(new TagsBody(run.Tags)) : NotFound(id);

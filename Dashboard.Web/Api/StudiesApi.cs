@@ -21,8 +21,15 @@ public static class StudiesApi
         studies.MapGet("/presets/report", () => StudyDesign.ReportStudy)
             .WithName("ReportStudyPreset").WithSummary("The design that reproduces the report's Table 1 (9 groups).");
 
-        studies.MapPost("/plan", (StudyDesign design) => StudyPlanner.Expand(design))
-            .WithName("PlanStudy").WithSummary("The runs a design would queue, or why it cannot run; nothing is stored.");
+        studies.MapPost("/plan", (StudyDesign design) =>
+            {
+                var plan = StudyPlanner.Expand(design);
+                return plan.IsValid
+                    ? Results.Ok(plan)
+                    : Results.ValidationProblem(Errors(plan.Errors), title: "The design cannot run.",
+                        extensions: new Dictionary<string, object?> { ["runCount"] = plan.RunCount });
+            })
+            .WithName("PlanStudy").WithSummary("The runs a design would queue (200), or why it cannot run (400, per field); nothing is stored.");
 
         studies.MapPost("/", (StudyDesign design, StudyService service, StudyStore store) =>
         {
