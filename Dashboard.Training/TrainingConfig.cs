@@ -141,8 +141,9 @@ public sealed record TrainingConfig
             $"Step size must be between 1 and {Limits.MaxEpochs} epochs (got {StepSize}).");
         Check(double.IsFinite(StepGamma) && StepGamma is > 0 and <= 1, nameof(StepGamma),
             $"Step factor (gamma) must be a number above 0 and at most 1 (got {Show(StepGamma)}).");
-        Check(double.IsFinite(MinLearningRate) && MinLearningRate >= 0 && !(Schedule == ScheduleKind.Cosine && MinLearningRate >= LearningRate), nameof(MinLearningRate),
-            $"Minimum learning rate must be at least 0 and, for the cosine schedule, below the learning rate {Show(LearningRate)} (got {Show(MinLearningRate)}).");
+        Check(double.IsFinite(MinLearningRate) && MinLearningRate >= 0 && MinLearningRate <= Limits.MaxLearningRate
+                && !(Schedule == ScheduleKind.Cosine && MinLearningRate >= LearningRate), nameof(MinLearningRate),
+            $"Minimum learning rate must be between 0 and {Limits.MaxLearningRate} and, for the cosine schedule, below the learning rate {Show(LearningRate)} (got {Show(MinLearningRate)}).");
         Check(double.IsFinite(WarmupFraction) && WarmupFraction is > 0 and < 1, nameof(WarmupFraction),
             $"Warm-up fraction must be above 0 and below 1 (got {Show(WarmupFraction)}).");
         Check(double.IsFinite(ValidationFraction) && ValidationFraction is >= 0 and <= Limits.MaxValidationFraction

@@ -26,6 +26,7 @@ public static class RunsApi
             if (!string.IsNullOrWhiteSpace(model)) filters.Add(new RunFilter(RunFields.Model, "equals", model));
             if (!string.IsNullOrWhiteSpace(name)) filters.Add(new RunFilter(RunFields.Name, "contains", name));
             if (take is < 1 or > 500) return Problem("take must be between 1 and 500.");
+            if (skip is < 0) return Problem("skip must not be negative.");
             try
             {
                 var page = store.Query(new RunQuery

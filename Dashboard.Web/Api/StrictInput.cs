@@ -28,12 +28,14 @@ public static class StrictInput
     }
 
     /// <summary>
-    /// Refuses unknown properties, and null for a non-nullable property, when reading; writing is unchanged
-    /// (stored documents from older versions may hold nulls that must still be served).
+    /// Refuses unknown properties, null for a non-nullable property, and numbers sent as strings ("12"; the named
+    /// literals "NaN" and "Infinity" still reach validation) when reading; writing is unchanged (stored documents from
+    /// older versions may hold nulls that must still be served).
     /// </summary>
     public static void Strict(JsonSerializerOptions options)
     {
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.NumberHandling &= ~JsonNumberHandling.AllowReadingFromString;
         options.RespectNullableAnnotations = true;
         options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(WriteNullsAsBefore);
     }
