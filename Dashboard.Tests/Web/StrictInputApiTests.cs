@@ -33,8 +33,14 @@ public sealed class StrictInputApiTests : IDisposable
 
     private int StudyCount => _app.Services.GetRequiredService<StudyStore>().List().Count;
 
+    // Expect: 100-continue above 1 KB, as curl does: an oversized body is refused before it is sent, instead of the
+    // 413 racing the client's write of the rest (a broken pipe on the client).
     private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string body, string contentType = "application/json") =>
-        _http.SendAsync(new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, contentType) });
+        _http.SendAsync(new HttpRequestMessage(method, path)
+        {
+            Content = new StringContent(body, Encoding.UTF8, contentType),
+            Headers = { ExpectContinue = body.Length > 1024 },
+        });
 
     private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, params string[] expected)
     {
