@@ -89,8 +89,8 @@ public sealed record TrainingConfig
     public static TrainingConfig ReportBest { get; } = new() { Epochs = 15, BatchSize = 64 };
 
     /// <summary>
-    /// One message per invalid field; empty when the config can run. Checks ranges only; whether the
-    /// device exists is checked by <see cref="Validate(bool)"/>.
+    /// One message per invalid field; empty when the config can run on this machine (its cores and memory,
+    /// <see cref="MachineCapacity.Current"/>). Whether the device exists is checked by <see cref="Validate(bool)"/>.
     /// </summary>
     public IReadOnlyList<ConfigError> Validate() => Validate(cudaAvailable: true);
 

@@ -131,7 +131,8 @@ public sealed class BadRequestProblems(IProblemDetailsService problems) : IExcep
             return new ProblemDetails { Title = "Body too large", Detail = $"The body is larger than {StrictInput.MaxBodyBytes / 1024} KB, the most any endpoint of this API reads. Nothing was done." };
         if (bad.Message.Contains("no body was provided", StringComparison.Ordinal))
             return new ProblemDetails { Title = "Missing body", Detail = "This endpoint needs a JSON body; none was sent. Nothing was done." };
-        return new ProblemDetails { Title = "Bad request", Detail = bad.Message };
+        // The title comes from the status (ProblemDetails' defaults): "Unsupported Media Type", "Bad Request"…
+        return new ProblemDetails { Detail = bad.Message };
     }
 
     // "$.config.foo" -> "config.foo"; "$.alternatives.batchSizes[3]" -> "alternatives.batchSizes[3]".
