@@ -165,6 +165,10 @@ public sealed class StrictInputApiTests : IDisposable
             var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, model.Name, $"{cap:N0}", "MiB per image");
             Assert.Single(problem.GetProperty("errors").GetProperty("BatchSize").EnumerateArray());
         }
+        // The catalog answers the same cap to clients before they send a run.
+        var listed = JsonDocument.Parse(await _http.GetStringAsync("api/models")).RootElement.EnumerateArray()
+            .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("maxBatchSize").GetInt32());
+        Assert.All(capped, m => Assert.Equal(m.MaxBatchSize(budget), listed[m.Name]));
         Assert.Equal(0, _app.Store.Count());
     }
 

@@ -114,8 +114,12 @@ public static class RunsApi
             }
         }).WithName("GetWeights").WithSummary("The final weights: format=torchsharp (default) or pytorch (a state_dict for torch.load).");
 
-        app.MapGet("/api/models", () => ModelCatalog.All.Select(m => new { m.Name, m.Description, m.ParameterCount }))
-            .WithTags("Models").WithName("ListModels");
+        app.MapGet("/api/models", () => ModelCatalog.All.Select(m => new
+            {
+                m.Name, m.Description, m.ParameterCount, m.TrainingBytesPerImage,
+                MaxBatchSize = Math.Min(TrainingConfig.Limits.MaxBatchSize, m.MaxBatchSize(MachineCapacity.Current.MemoryBudgetBytes)),
+            }))
+            .WithTags("Models").WithName("ListModels").WithSummary("The models, with the estimated activation memory per training image and the largest batch this machine takes.");
 
         return app;
     }
