@@ -21,7 +21,7 @@ public sealed record TrainingConfig
         public const double MaxLearningRate = 10;
         /// <summary>Exclusive upper bound of the weight decay.</summary>
         public const double MaxWeightDecay = 1;
-        /// <summary>Most threads.</summary>
+        /// <summary>Most threads anywhere; a run is also refused more threads than its machine has cores (<see cref="MachineCapacity"/>).</summary>
         public const int MaxThreads = 256;
         /// <summary>Most padding of the random crop, in pixels.</summary>
         public const int MaxCropPadding = 8;
@@ -33,7 +33,7 @@ public sealed record TrainingConfig
     public string Model { get; init; } = nameof(SeedCnn);
     /// <summary>Passes over the training set (1–500).</summary>
     public int Epochs { get; init; } = 10;
-    /// <summary>Images per optimiser step (1–60000).</summary>
+    /// <summary>Images per optimiser step (1–60000, and what the model's activations fit in memory: <see cref="ModelInfo.MaxBatchSize"/>).</summary>
     public int BatchSize { get; init; } = 128;
     /// <summary>Learning rate (&gt; 0, ≤ 10).</summary>
     public double LearningRate { get; init; } = 1e-3;
@@ -47,7 +47,7 @@ public sealed record TrainingConfig
     public long Seed { get; init; } = 42;
     /// <summary>Where to train.</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
-    /// <summary>CPU threads; 0 means one per core.</summary>
+    /// <summary>CPU threads; 0 means one per core; at most the core count.</summary>
     public int Threads { get; init; }
     /// <summary>Train on the first N training images only (quick runs); null for all 60,000.</summary>
     public int? TrainSubset { get; init; }
@@ -89,13 +89,16 @@ public sealed record TrainingConfig
     public static TrainingConfig ReportBest { get; } = new() { Epochs = 15, BatchSize = 64 };
 
     /// <summary>
-    /// One message per invalid field; empty when the config can run. Checks ranges only; whether the
-    /// device exists is checked by <see cref="Validate(bool)"/>.
+    /// One message per invalid field; empty when the config can run on this machine (its cores and memory,
+    /// <see cref="MachineCapacity.Current"/>). Whether the device exists is checked by <see cref="Validate(bool)"/>.
     /// </summary>
     public IReadOnlyList<ConfigError> Validate() => Validate(cudaAvailable: true);
 
-    /// <summary>One message per invalid field, including a CUDA request on a machine without CUDA.</summary>
-    public IReadOnlyList<ConfigError> Validate(bool cudaAvailable)
+    /// <summary>One message per invalid field, including a CUDA request on a machine without CUDA, on this machine.</summary>
+    public IReadOnlyList<ConfigError> Validate(bool cudaAvailable) => Validate(cudaAvailable, MachineCapacity.Current);
+
+    /// <summary>One message per invalid field, for a run on a machine of <paramref name="machine"/>'s capacity.</summary>
+    public IReadOnlyList<ConfigError> Validate(bool cudaAvailable, MachineCapacity machine)
     {
         var errors = new List<ConfigError>();
         void Check(bool ok, string field, string message)
@@ -103,12 +106,14 @@ public sealed record TrainingConfig
             if (!ok) errors.Add(new ConfigError(field, message));
         }
 
-        Check(ModelCatalog.Contains(Model), nameof(Model),
-            $"Unknown model '{Model}'. Choose one of: {string.Join(", ", ModelCatalog.All.Select(m => m.Name))}.");
+        var model = ModelCatalog.Find(Model);
+        Check(model is not null, nameof(Model),
+            $"Unknown model '{Shorten(Model)}'. Choose one of: {string.Join(", ", ModelCatalog.All.Select(m => m.Name))}.");
         Check(Epochs is >= Limits.MinEpochs and <= Limits.MaxEpochs, nameof(Epochs),
             $"Epochs must be between {Limits.MinEpochs} and {Limits.MaxEpochs} (got {Epochs}).");
         Check(BatchSize is >= Limits.MinBatchSize and <= Limits.MaxBatchSize, nameof(BatchSize),
             $"Batch size must be between {Limits.MinBatchSize} and {Limits.MaxBatchSize:N0} (got {BatchSize}).");
+        if (model is not null && BatchSize is >= Limits.MinBatchSize and <= Limits.MaxBatchSize) CheckBatchFits(model, machine, errors);
         Check(double.IsFinite(LearningRate) && LearningRate > 0 && LearningRate <= Limits.MaxLearningRate, nameof(LearningRate),
             $"Learning rate must be a number greater than 0 and at most {Limits.MaxLearningRate} (got {Show(LearningRate)}).");
         Check(double.IsFinite(WeightDecay) && WeightDecay >= 0 && WeightDecay < Limits.MaxWeightDecay, nameof(WeightDecay),
@@ -119,8 +124,8 @@ public sealed record TrainingConfig
         Check(Enum.IsDefined(Device), nameof(Device), $"Unknown device '{Device}'. Choose Auto, Cpu or Cuda.");
         Check(Device != DeviceChoice.Cuda || cudaAvailable, nameof(Device),
             "CUDA was requested but no CUDA device is available on this machine (TorchSharp CPU build or no GPU). Choose Auto or Cpu.");
-        Check(Threads is >= 0 and <= Limits.MaxThreads, nameof(Threads),
-            $"Threads must be between 0 (one per core) and {Limits.MaxThreads} (got {Threads}).");
+        Check(Threads is >= 0 and <= Limits.MaxThreads && Threads <= machine.Cores, nameof(Threads),
+            $"Threads must be between 0 (one per core) and this machine's {machine.Cores} cores (got {Threads}): more threads than cores only slow training down.");
         Check(TrainSubset is null or (>= 1 and <= Limits.MaxBatchSize), nameof(TrainSubset),
             $"Training subset must be between 1 and {Limits.MaxBatchSize:N0} images, or empty for the full set (got {TrainSubset}).");
         Check(CropPadding is >= 0 and <= Limits.MaxCropPadding, nameof(CropPadding),
@@ -136,8 +141,9 @@ public sealed record TrainingConfig
             $"Step size must be between 1 and {Limits.MaxEpochs} epochs (got {StepSize}).");
         Check(double.IsFinite(StepGamma) && StepGamma is > 0 and <= 1, nameof(StepGamma),
             $"Step factor (gamma) must be a number above 0 and at most 1 (got {Show(StepGamma)}).");
-        Check(double.IsFinite(MinLearningRate) && MinLearningRate >= 0 && !(Schedule == ScheduleKind.Cosine && MinLearningRate >= LearningRate), nameof(MinLearningRate),
-            $"Minimum learning rate must be at least 0 and, for the cosine schedule, below the learning rate {Show(LearningRate)} (got {Show(MinLearningRate)}).");
+        Check(double.IsFinite(MinLearningRate) && MinLearningRate >= 0 && MinLearningRate <= Limits.MaxLearningRate
+                && !(Schedule == ScheduleKind.Cosine && MinLearningRate >= LearningRate), nameof(MinLearningRate),
+            $"Minimum learning rate must be between 0 and {Limits.MaxLearningRate} and, for the cosine schedule, below the learning rate {Show(LearningRate)} (got {Show(MinLearningRate)}).");
         Check(double.IsFinite(WarmupFraction) && WarmupFraction is > 0 and < 1, nameof(WarmupFraction),
             $"Warm-up fraction must be above 0 and below 1 (got {Show(WarmupFraction)}).");
         Check(double.IsFinite(ValidationFraction) && ValidationFraction is >= 0 and <= Limits.MaxValidationFraction
@@ -149,6 +155,22 @@ public sealed record TrainingConfig
                 : $"Early-stopping patience must be between 0 (off) and {Limits.MaxEpochs} epochs (got {EarlyStoppingPatience}).");
         return errors;
     }
+
+    /// <summary>
+    /// Refuses a batch whose activations would not fit in the machine's memory budget: the model's catalog entry
+    /// owns the estimate. Only the images a step really takes count (a training subset smaller than the batch is one step).
+    /// </summary>
+    private void CheckBatchFits(ModelInfo model, MachineCapacity machine, List<ConfigError> errors)
+    {
+        var cap = model.MaxBatchSize(machine.MemoryBudgetBytes);
+        var images = Math.Min(BatchSize, TrainSubset ?? Limits.MaxBatchSize);
+        if (images <= cap) return;
+        var gib = 1024.0 * 1024 * 1024;
+        errors.Add(new ConfigError(nameof(BatchSize), FormattableString.Invariant(
+            $"Batch size {BatchSize:N0} is too large for {model.Name}: its activations take about {model.TrainingBytesPerImage / 1024.0 / 1024:F2} MiB per image in a training step, so {images:N0} images need {images * (double)model.TrainingBytesPerImage / gib:F1} GiB, more than this machine's budget of {machine.MemoryBudgetBytes / gib:F1} GiB (half its memory). The largest batch for {model.Name} here is {cap:N0}.")));
+    }
+
+    private static string Shorten(string? text) => text is null ? "null" : text.Length <= 40 ? text : text[..40] + "…";
 
     private static string Show(double value) => double.IsNaN(value) ? "NaN" : value.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -33,7 +33,7 @@ public class ClassifierTests
         var probabilities = Classifier.Probabilities(model, pixels);
 
         Assert.Equal(10, probabilities.Length);
-        Assert.Equal(1.0, probabilities.Sum(), 5);
+        Assert.Equal(1.0, probabilities.Sum(), 1e-5);
         Assert.All(probabilities, p => Assert.InRange(p, 0f, 1f));
     }
 

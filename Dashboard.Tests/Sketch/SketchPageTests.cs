@@ -88,7 +88,7 @@ public sealed class SketchPageTests(Browser browser) : IClassFixture<Browser>
             "p => [p.dataset.probabilities, p.dataset.topClass, document.querySelector('[data-testid=sketch-preview]').dataset.pixels]");
         var probabilities = state[0].Split(',').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(10, probabilities.Length);
-        Assert.Equal(1.0, probabilities.Sum(), 4);
+        Assert.Equal(1.0, probabilities.Sum(), 1e-4);
         var topClass = state[1];
         Assert.Equal(FashionMnist.ClassNames[Array.IndexOf(probabilities, probabilities.Max())], topClass);
         Assert.Equal(topClass, (await page.GetByTestId("sketch-top-class").TextContentAsync())!.Trim());
@@ -109,7 +109,7 @@ public sealed class SketchPageTests(Browser browser) : IClassFixture<Browser>
             var response = await http.PostAsJsonAsync("api/predict", new { runIds = new[] { best.Id }, pixels = pixels.Select(p => (int)p).ToArray() });
             var api = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ensemble").GetProperty("probabilities")
                 .EnumerateArray().Select(p => p.GetDouble()).ToArray();
-            for (var c = 0; c < 10; c++) Assert.Equal(api[c], probabilities[c], 6);
+            for (var c = 0; c < 10; c++) Assert.Equal(api[c], probabilities[c], 1e-6);
         }
         await Browser.ScreenshotAsync(page, "sketch-drawn-light");
 
@@ -125,7 +125,7 @@ public sealed class SketchPageTests(Browser browser) : IClassFixture<Browser>
         foreach (var member in await members.AllAsync())
             Assert.Contains(await member.GetAttributeAsync("data-top-class"), FashionMnist.ClassNames);
         await WaitForPredictionAsync(page, before);
-        Assert.Equal(1.0, (await ProbabilitiesAsync(page)).Sum(), 4);
+        Assert.Equal(1.0, (await ProbabilitiesAsync(page)).Sum(), 1e-4);
         Assert.Contains("Ensemble of 2 runs", await panel.TextContentAsync());
         await Browser.ScreenshotAsync(page, "sketch-ensemble-light");
 

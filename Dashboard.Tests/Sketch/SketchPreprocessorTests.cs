@@ -92,8 +92,8 @@ public class SketchPreprocessorTests
         Assert.Equal(0, pixels[14 * 28 + 14]);
         Assert.Equal(0, pixels[4 * 28 + 14]);
         var (cx, cy) = CentreOfMass(pixels);
-        Assert.Equal(13.5, cx, 2);
-        Assert.Equal(13.5, cy, 2);
+        Assert.Equal(13.5, cx, 1e-2);
+        Assert.Equal(13.5, cy, 1e-2);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public class SketchPreprocessorTests
         // Centred would be columns 10.5 to 17.5; like Fashion-MNIST it lands on whole pixels, 11 to 17, not blurred.
         Assert.Equal((11, 0, 17, 27), Bounds(pixels));
         Assert.All(Enumerable.Range(0, 784).Where(i => i % 28 is >= 11 and <= 17), i => Assert.Equal(255, pixels[i]));
-        Assert.Equal(14, CentreOfMass(pixels).X, 6);
+        Assert.Equal(14, CentreOfMass(pixels).X, 1e-6);
     }
 
     [Fact]

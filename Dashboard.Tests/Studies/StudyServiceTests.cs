@@ -22,12 +22,15 @@ public sealed class StudyServiceTests
         Quick = new QuickRun { TrainSubset = 1000 },
     };
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
+    private static string Members(DashboardApp app, Study study) =>
+        string.Join("; ", study.Members.Select(m => Poll.Describe(app.Store, m.RunId)));
+
+    private static async Task WaitForAsync(Func<bool> condition, string what, Func<string> seen)
     {
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting until {what}.");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after 3 min waiting until {what}; {seen()}.");
             await Task.Delay(50);
         }
     }
@@ -56,7 +59,7 @@ public sealed class StudyServiceTests
         Assert.Equal(RunStatus.Running, app.Store.Get(runs[0].Id)!.Status);
         Assert.Equal(3, service.Cancel(study.Id));
         gate.Release();
-        await WaitForAsync(() => studies.View(study.Id)!.Progress.IsFinished, "every member finished");
+        await WaitForAsync(() => studies.View(study.Id)!.Progress.IsFinished, "every member finished", () => Members(app, study));
         var view = studies.View(study.Id)!;
         Assert.All(view.Runs.Values, r => Assert.Equal(RunStatus.Cancelled, r.Status));
         Assert.Equal(StudyStatus.Cancelled, view.Progress.Status);
@@ -95,7 +98,7 @@ public sealed class StudyServiceTests
         await using var restarted = new DashboardApp(dir.Path);
         var studies = restarted.Services.GetRequiredService<StudyStore>();
         Assert.Equal(RunStatus.Interrupted, restarted.Store.Get(study.Members[0].RunId)!.Status);
-        await WaitForAsync(() => studies.View(study.Id)!.Progress.IsFinished, "the re-queued members finished");
+        await WaitForAsync(() => studies.View(study.Id)!.Progress.IsFinished, "the re-queued members finished", () => Members(restarted, study));
 
         var view = studies.View(study.Id)!;
         Assert.Equal([RunStatus.Interrupted, RunStatus.Completed, RunStatus.Completed], view.Study.Members.Select(m => view.RunOf(m)!.Status));

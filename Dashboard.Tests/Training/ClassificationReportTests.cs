@@ -31,7 +31,7 @@ public class ClassificationReportTests
     {
         var r = Report();
         Assert.Equal(["0.91", "0.90", "0.90"], TwoDecimals([r.MacroAverage.Precision, r.MacroAverage.Recall, r.MacroAverage.F1]));
-        Assert.Equal(9036 / 9998.0, r.Accuracy, 12);
+        Assert.Equal(9036 / 9998.0, r.Accuracy, 1e-12);
         Assert.Equal("0.90", ClassificationReport.Fixed(r.Accuracy, 2));
         Assert.Equal(9998, r.Support);
         Assert.Equal(["0.91", "0.90", "0.90"], TwoDecimals([r.WeightedAverage.Precision, r.WeightedAverage.Recall, r.WeightedAverage.F1]));
@@ -58,7 +58,7 @@ public class ClassificationReportTests
         var r = ClassificationReport.From(m, ["a", "b"]);
         Assert.Equal(0, r.Classes[1].Precision);
         Assert.Equal(0, r.Classes[1].F1);
-        Assert.Equal(1.0 / 3, r.Classes[0].Precision, 12);
+        Assert.Equal(1.0 / 3, r.Classes[0].Precision, 1e-12);
     }
 
     [Fact]

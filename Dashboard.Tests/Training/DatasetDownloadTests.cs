@@ -48,7 +48,7 @@ public class DatasetDownloadTests
         Assert.Equal(DatasetState.Ready, provider.Status.State);
         Assert.All(FashionMnist.Files, f => Assert.True(File.Exists(dir.File(f.Name)), f.Name));
         Assert.Equal(4, server.Requests.Count);
-        Assert.Equal(1.0, fractions.Max(), 3);
+        Assert.Equal(1.0, fractions.Max(), 1e-3);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.partial"));
     }
 

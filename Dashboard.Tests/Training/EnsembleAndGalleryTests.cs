@@ -32,12 +32,12 @@ public class EnsembleAndGalleryTests
         var ensemble = Ensemble.Combine([a, b, c]);
 
         for (var k = 0; k < Classes * 2; k++)
-            Assert.Equal((a.Probabilities[k] + (double)b.Probabilities[k] + c.Probabilities[k]) / 3, ensemble.Probabilities[k], 6);
+            Assert.Equal((a.Probabilities[k] + (double)b.Probabilities[k] + c.Probabilities[k]) / 3, ensemble.Probabilities[k], 1e-6);
         // Means: image 0 (0.4, 0.367, 0.233) → class 0, right; image 1 (0.3, 0.4, 0.3) → class 1, right.
         // No member gets both right (a: 1 of 2, b: 1 of 2, c: 0 of 2); the ensemble does.
         Assert.Equal([0, 1], ensemble.Predictions);
         Assert.Equal(1.0, ensemble.Accuracy);
-        Assert.Equal(-(Math.Log(1.2 / 3) + Math.Log(1.2 / 3)) / 2, ensemble.MeanLoss, 6);
+        Assert.Equal(-(Math.Log(1.2 / 3) + Math.Log(1.2 / 3)) / 2, ensemble.MeanLoss, 1e-6);
         Assert.Equal(2, ensemble.ToConfusionMatrix().Counts[0][0] + ensemble.ToConfusionMatrix().Counts[1][1]);
     }
 
@@ -52,7 +52,7 @@ public class EnsembleAndGalleryTests
         Assert.Equal(model.Probabilities, ensemble.Probabilities);
         Assert.Equal(model.Predictions, ensemble.Predictions);
         Assert.Equal(model.Accuracy, ensemble.Accuracy);
-        Assert.Equal(model.MeanLoss, ensemble.MeanLoss, 6);
+        Assert.Equal(model.MeanLoss, ensemble.MeanLoss, 1e-6);
         Assert.Equal(model.ToConfusionMatrix().Counts, ensemble.ToConfusionMatrix().Counts);
         Assert.Equal(
             ClassificationReport.From(model.ToConfusionMatrix(), FashionMnist.ClassNames).ToText(),
@@ -84,7 +84,7 @@ public class EnsembleAndGalleryTests
 
         // Softmax of the log of the mean is the mean again, up to float rounding.
         for (var k = 0; k < combined.Probabilities.Length; k++) Assert.Equal(combined.Probabilities[k], together.Probabilities[k], 1e-6f);
-        Assert.Equal(combined.MeanLoss, together.MeanLoss, 4);
+        Assert.Equal(combined.MeanLoss, together.MeanLoss, 1e-4);
         Assert.Equal(3, ensemble.Count);
     }
 

@@ -29,10 +29,10 @@ public class LearningRateScheduleTests
     {
         var s = new LearningRateSchedule(ScheduleKind.Cosine, 1.0, Epochs: 4, MinLearningRate: 0.2);
         // floor + (lr − floor)(1 + cos(π (e − 1) / 4)) / 2
-        Assert.Equal(1.0, s.At(1), 15);
-        Assert.Equal(0.2 + 0.8 * (1 + Math.Sqrt(0.5)) / 2, s.At(2), 15);
-        Assert.Equal(0.6, s.At(3), 15);
-        Assert.Equal(0.2 + 0.8 * (1 - Math.Sqrt(0.5)) / 2, s.At(4), 15);
+        Assert.Equal(1.0, s.At(1), 1e-15);
+        Assert.Equal(0.2 + 0.8 * (1 + Math.Sqrt(0.5)) / 2, s.At(2), 1e-15);
+        Assert.Equal(0.6, s.At(3), 1e-15);
+        Assert.Equal(0.2 + 0.8 * (1 - Math.Sqrt(0.5)) / 2, s.At(4), 1e-15);
     }
 
     [Fact]
@@ -41,13 +41,13 @@ public class LearningRateScheduleTests
         // 2 epochs × 5 batches = 10 steps; warm-up 0.3 ⇒ the peak at step 0.3·10 − 1 = 2, the floor at step 9.
         var s = new LearningRateSchedule(ScheduleKind.OneCycle, 0.01, Epochs: 2, WarmupFraction: 0.3);
         const double start = 0.01 / 25, floor = start / 1e4;
-        Assert.Equal(start, s.At(1, 0, 5), 15);
-        Assert.Equal((start + 0.01) / 2, s.At(1, 1, 5), 15);
-        Assert.Equal(0.01, s.At(1, 2, 5), 15);
-        Assert.Equal(floor + (0.01 - floor) * (1 + Math.Cos(Math.PI * 3 / 7)) / 2, s.At(2, 0, 5), 15);
-        Assert.Equal(floor, s.At(2, 4, 5), 15);
+        Assert.Equal(start, s.At(1, 0, 5), 1e-15);
+        Assert.Equal((start + 0.01) / 2, s.At(1, 1, 5), 1e-15);
+        Assert.Equal(0.01, s.At(1, 2, 5), 1e-15);
+        Assert.Equal(floor + (0.01 - floor) * (1 + Math.Cos(Math.PI * 3 / 7)) / 2, s.At(2, 0, 5), 1e-15);
+        Assert.Equal(floor, s.At(2, 4, 5), 1e-15);
         Assert.True(s.PerBatch);
-        Assert.Equal(Enumerable.Range(0, 5).Average(b => s.At(2, b, 5)), s.MeanOfEpoch(2, 5), 15);
+        Assert.Equal(Enumerable.Range(0, 5).Average(b => s.At(2, b, 5)), s.MeanOfEpoch(2, 5), 1e-15);
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public class LearningRateScheduleTests
         {
             for (var b = 0; b < (s.PerBatch ? batches : 1); b++)
             {
-                Assert.Equal(optimizer.ParamGroups.First().LearningRate, s.At(e, b, batches), 12);
+                Assert.Equal(optimizer.ParamGroups.First().LearningRate, s.At(e, b, batches), 1e-12);
                 optimizer.step();
                 scheduler.step();
             }

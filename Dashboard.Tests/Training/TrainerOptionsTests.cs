@@ -61,7 +61,7 @@ public class TrainerOptionsTests
 
         Assert.Equal([1e-3, 1e-3 * 1e-9], result.Epochs.Select(e => e.LearningRate!.Value));
         Assert.Equal(result.Epochs[0].TestAccuracy, result.Epochs[1].TestAccuracy);
-        Assert.Equal(result.Epochs[0].TestLoss, result.Epochs[1].TestLoss, 5);
+        Assert.Equal(result.Epochs[0].TestLoss, result.Epochs[1].TestLoss, 1e-5);
     }
 
     [Fact]

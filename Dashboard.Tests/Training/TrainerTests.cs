@@ -38,7 +38,7 @@ public class TrainerTests
         // Chance is 10 %; this subset reaches about 75 % in one epoch. A broken trainer does not reach 65 %.
         Assert.InRange(epoch.TestAccuracy, 0.65, 1.0);
         Assert.InRange(epoch.TrainLoss, 0.1, 1.5);
-        Assert.Equal(epoch.TestAccuracy, result.Report!.Accuracy, 12);
+        Assert.Equal(epoch.TestAccuracy, result.Report!.Accuracy, 1e-12);
         Assert.Equal(10_000, result.Confusion!.Total);
         Assert.NotEmpty(recorder.Batches);
         Assert.Equal(63, recorder.Batches[^1].Batch);
@@ -101,7 +101,7 @@ public class TrainerTests
         var evaluation = Evaluator.Evaluate(reloaded, data.TestImages, data.TestLabels, CPU);
 
         Assert.Equal(result.Confusion!.Counts, evaluation.ToConfusionMatrix().Counts);
-        Assert.Equal(result.Epochs[0].TestLoss, evaluation.MeanLoss, 10);
+        Assert.Equal(result.Epochs[0].TestLoss, evaluation.MeanLoss, 1e-10);
     }
 
     [Fact]

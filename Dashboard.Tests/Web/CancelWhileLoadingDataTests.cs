@@ -24,9 +24,8 @@ public sealed class CancelWhileLoadingDataTests
                 ["Dataset:DownloadBaseUrl"] = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/",
             });
             var run = app.Training.Launch(TrainingConfig.ReportControl with { Epochs = 1, TrainSubset = 1000 }).Run!;
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (silent.Pending() is false && DateTime.UtcNow < deadline) await Task.Delay(50);
-            Assert.True(silent.Pending(), "the download never started");
+            await Poll.UntilAsync(() => silent.Pending(), TimeSpan.FromSeconds(30), "the download connects to the silent server",
+                () => Poll.Describe(app.Store, run.Id));
 
             Assert.True(app.Training.Cancel(run.Id));
             var finished = await app.WaitForFinishAsync(run.Id, TimeSpan.FromSeconds(30));

@@ -52,7 +52,8 @@ public sealed class RestartTests
         using (var app = new DashboardApp(dir.Path))
         {
             id = app.Training.Launch(Quick with { Epochs = 30, TrainSubset = 1000 }).Run!.Id;
-            while ((app.Store.Get(id)?.Epochs.Count ?? 0) < 1) await Task.Delay(50);
+            await Poll.UntilAsync(() => (app.Store.Get(id)?.Epochs.Count ?? 0) >= 1, TimeSpan.FromMinutes(2), "the first epoch is stored",
+                () => Poll.Describe(app.Store, id));
             firstEpochAccuracy = app.Store.Get(id)!.Epochs[0].TestAccuracy;
         }
 

@@ -113,7 +113,8 @@ public sealed class RunsApiTests : IDisposable
     {
         var created = await _http.PostAsJsonAsync("api/runs", new { config = new { epochs = 50, batchSize = 16, trainSubset = 4000, threads = 2 } });
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        while (_app.Store.Get(id)!.Status == RunStatus.Queued) await Task.Delay(50);
+        await Poll.UntilAsync(() => _app.Store.Get(id)?.Status != RunStatus.Queued, TimeSpan.FromMinutes(2), "the run leaves the queue",
+            () => Poll.Describe(_app.Store, id));
 
         var delete = await _http.DeleteAsync($"api/runs/{id}");
         Assert.Equal(HttpStatusCode.Conflict, delete.StatusCode);

@@ -25,8 +25,8 @@ public sealed class TrainingHubTests
         var created = await http.PostAsJsonAsync("api/runs", new { config = new { epochs = 2, batchSize = 64, trainSubset = 1000, threads = 2 } });
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         await app.WaitForFinishAsync(id);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!events.Any(e => e.Method == "RunFinished") && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Poll.UntilAsync(() => events.Any(e => e.Method == "RunFinished"), TimeSpan.FromSeconds(10), "the hub delivers RunFinished",
+            () => $"{Poll.Describe(app.Store, id)}; the client received {string.Join(", ", events.Select(e => e.Method).Distinct())}");
 
         var received = events.ToList();
         Assert.All(received, e => Assert.Equal(id, e.Body.GetProperty("runId").GetGuid()));

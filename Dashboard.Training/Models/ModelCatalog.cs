@@ -8,16 +8,19 @@ public static class ModelCatalog
 {
     private static readonly Dictionary<string, ModelInfo> Models = new(StringComparer.Ordinal)
     {
-        [nameof(SeedCnn)] = new(nameof(SeedCnn), "The lab report's CNN: 3 conv + 2 fully connected layers.", () => new SeedCnn()),
-        [nameof(BnCnn)] = new(nameof(BnCnn), "The report's CNN with batch normalisation after each conv and dropout around fc1.", () => new BnCnn()),
-        [nameof(ResNetSmall)] = new(nameof(ResNetSmall), "A small residual network: 3 stages (32/64/128 channels), global average pooling.", () => new ResNetSmall()),
+        [nameof(SeedCnn)] = new(nameof(SeedCnn), "The lab report's CNN: 3 conv + 2 fully connected layers.", () => new SeedCnn(), SeedCnn.ActivationsPerImage),
+        [nameof(BnCnn)] = new(nameof(BnCnn), "The report's CNN with batch normalisation after each conv and dropout around fc1.", () => new BnCnn(), BnCnn.ActivationsPerImage),
+        [nameof(ResNetSmall)] = new(nameof(ResNetSmall), "A small residual network: 3 stages (32/64/128 channels), global average pooling.", () => new ResNetSmall(), ResNetSmall.ActivationsPerImage),
     };
+
+    /// <summary>The model of that name, or null (names are case-sensitive).</summary>
+    public static ModelInfo? Find(string? name) => name is not null && Models.TryGetValue(name, out var info) ? info : null;
 
     /// <summary>All models, in display order.</summary>
     public static IReadOnlyCollection<ModelInfo> All => Models.Values;
 
     /// <summary>Whether a model of that name exists (names are case-sensitive).</summary>
-    public static bool Contains(string name) => Models.ContainsKey(name);
+    public static bool Contains(string? name) => name is not null && Models.ContainsKey(name);
 
     /// <summary>Creates a fresh, randomly initialised model.</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
@@ -34,8 +37,21 @@ public static class ModelCatalog
 /// <param name="Name">The name used in configs.</param>
 /// <param name="Description">One line for the UI.</param>
 /// <param name="Factory">Creates a fresh instance.</param>
-public sealed record ModelInfo(string Name, string Description, Func<nn.Module<Tensor, Tensor>> Factory)
+/// <param name="ActivationsPerImage">Floats of activation one training image leaves in the graph of a step, from the layer shapes.</param>
+public sealed record ModelInfo(string Name, string Description, Func<nn.Module<Tensor, Tensor>> Factory, long ActivationsPerImage)
 {
+    /// <summary>
+    /// Forward activations are kept for the backward pass, which makes a gradient of each and scratch of similar
+    /// size: three copies is the estimate (docs/decisions/0017-strict-input.md).
+    /// </summary>
+    public const int CopiesPerActivation = 3;
+
+    /// <summary>Estimated bytes of activation memory per image in a training step (float32).</summary>
+    public long TrainingBytesPerImage => ActivationsPerImage * sizeof(float) * CopiesPerActivation;
+
+    /// <summary>The largest batch whose estimated activations fit in <paramref name="memoryBudgetBytes"/> (at least 1).</summary>
+    public int MaxBatchSize(long memoryBudgetBytes) => (int)Math.Clamp(memoryBudgetBytes / TrainingBytesPerImage, 1, int.MaxValue);
+
     private readonly Lazy<long> _parameterCount = new(() =>
     {
         using var model = Factory();

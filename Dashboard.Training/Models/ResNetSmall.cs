@@ -42,6 +42,14 @@ public sealed class ResNetSmall : Module<Tensor, Tensor>
 
     private const int FashionMnistClasses = 10;
 
+    /// <summary>
+    /// Floats of activation one image leaves in a training step's graph: the channels-last input 784; the stem's
+    /// convolution, batch norm and ReLU 3 × 32 × 28²; stage 1 (conv, BN, ReLU, conv, BN, ReLU; identity shortcut)
+    /// 6 × 32 × 28²; stages 2 and 3 the same plus the 1×1 shortcut's conv and BN, 8 × 64 × 14² and 8 × 128 × 7²;
+    /// the pooled 128 and fc 10.
+    /// </summary>
+    public const long ActivationsPerImage = 784 + 3 * 25_088 + 6 * 25_088 + 8 * 12_544 + 8 * 6_272 + 128 + 10;
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

@@ -34,6 +34,13 @@ public sealed class SeedCnn : Module<Tensor, Tensor>
     private const int FashionMnistClasses = 10;
 
     /// <summary>
+    /// Floats of activation one image leaves in a training step's graph: the channels-last input 784; conv1 with
+    /// its in-place bias and ReLU 32 × 28² = 25,088, pooled 6,272; conv2 64 × 14² = 12,544, pooled 3,136; conv3
+    /// 128 × 7² = 6,272, pooled 1,152; fc1 and its ReLU 2 × 512; fc2 10.
+    /// </summary>
+    public const long ActivationsPerImage = 784 + 25_088 + 6_272 + 12_544 + 3_136 + 6_272 + 1_152 + 2 * 512 + 10;
+
+    /// <summary>
     /// The layer's convolution with its bias added apart. With channels-last activations oneDNN computes a
     /// bias's gradient on a slow path (~6 % of a step in perf); added apart, libtorch's vectorised reduction
     /// sums it, and a step is ~6 % faster (decision 0011). Parameters, initialisation and checkpoint keys

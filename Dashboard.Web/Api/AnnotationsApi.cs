@@ -9,13 +9,15 @@ public static class AnnotationsApi
     {
         app.MapPut("/api/runs/{id:guid}/tags", (Guid id, TagsBody body, RunStore store) =>
         {
+            if (body.Tags is { Count: > RunTags.MaxTagsSent } sent)
+                return ApiProblem.BadRequest($"At most {RunTags.MaxTagsSent} tags can be sent at once (got {sent.Count:N0}); a run keeps at most {RunTags.MaxTags}.");
             try
             {
                 return store.SetTags(id, body.Tags ?? []) is { } run ? Results.Ok(new TagsBody(run.Tags)) : NotFound(id);
             }
             catch (ArgumentException e)
             {
-                return Results.BadRequest(new ProblemDetailsBody(e.Message, 400));
+                return ApiProblem.BadRequest(e.Message);
             }
         }).WithTags("Runs").WithName("SetRunTags").WithSummary("Replaces a run's tags (trimmed, lower-case, spaces as '-', duplicates dropped).");
 
@@ -27,7 +29,7 @@ public static class AnnotationsApi
             }
             catch (ArgumentException e)
             {
-                return Results.BadRequest(new ProblemDetailsBody(e.Message, 400));
+                return ApiProblem.BadRequest(e.Message);
             }
         }).WithTags("Runs").WithName("SetRunNote").WithSummary("Sets a run's free-text note; an empty note clears it.");
 
@@ -36,7 +38,7 @@ public static class AnnotationsApi
         return app;
     }
 
-    private static IResult NotFound(Guid id) => Results.NotFound(new ProblemDetailsBody($"No run has the id {id}.", 404));
+    private static IResult NotFound(Guid id) => ApiProblem.NotFound($"No run has the id {id}.");
 }
 
 public sealed record TagsBody(IReadOnlyList<string>? Tags);

@@ -16,14 +16,14 @@ public static class CompareApi
             var selection = CompareSelection.Resolve(ids, store.Get);
             return selection.CanCompare
                 ? Results.Ok(ComparisonBody.From(new RunComparison(selection.Runs), selection.Problems))
-                : Results.BadRequest(new CompareProblem($"Pick {CompareSelection.MinRuns} to {CompareSelection.MaxRuns} finished runs.", selection.Problems));
+                : NothingToCompare(selection);
         }).WithName("Compare").WithSummary("Settings, results (best marked), per-epoch curves and, for two runs, the confusion difference B − A.");
 
         compare.MapGet("/export", (string? ids, string? table, string? format, RunStore store) =>
         {
             var selection = CompareSelection.Resolve(ids, store.Get);
             if (!selection.CanCompare)
-                return Results.BadRequest(new CompareProblem($"Pick {CompareSelection.MinRuns} to {CompareSelection.MaxRuns} finished runs.", selection.Problems));
+                return NothingToCompare(selection);
             var comparison = new RunComparison(selection.Runs);
             string? text = (table?.ToLowerInvariant(), format?.ToLowerInvariant()) switch
             {
@@ -34,19 +34,18 @@ public static class CompareApi
                 _ => null,
             };
             if (text is null)
-                return Results.BadRequest(new ProblemDetailsBody("table must be results or reports; format must be csv or md.", 400));
+                return ApiProblem.BadRequest("table must be results or reports; format must be csv or md.");
             var md = format?.ToLowerInvariant() is "md" or "markdown";
             return Results.File(Encoding.UTF8.GetBytes(text), md ? "text/markdown; charset=utf-8" : "text/csv; charset=utf-8",
                 CompareExport.FileName(table?.ToLowerInvariant() ?? "results", md ? "md" : "csv"));
         }).WithName("CompareExport").WithSummary("table=results|reports, format=csv|md: a file to download.");
         return app;
     }
-}
 
-public sealed record CompareProblem(string Detail, IReadOnlyList<string> Problems)
-{
-    public string Title => "Nothing to compare";
-    public int Status => 400;
+    // "problems" says, per id, why it was left out.
+    private static IResult NothingToCompare(CompareSelection selection) =>
+        ApiProblem.Of(StatusCodes.Status400BadRequest, $"Pick {CompareSelection.MinRuns} to {CompareSelection.MaxRuns} finished runs.", "Nothing to compare",
+            new Dictionary<string, object?> { ["problems"] = selection.Problems });
 }
 
 public sealed record ComparedRunBody(string Letter, Guid Id, string Name, string Color, int Epochs);

@@ -25,6 +25,8 @@ public static class PredictApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .DisableAntiforgery();
         return app;
     }
@@ -32,6 +34,10 @@ public static class PredictApi
     // The body is read by hand so that an oversized one is refused with a message, before it is buffered whole.
     private static async Task<IResult> PredictAsync(HttpRequest http, Predictor predictor, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
+        // Only what Accepts<PredictRequest>("application/json") documents, like every bound JSON body.
+        if (!http.HasJsonContentType())
+            return Results.Problem($"Send the predict request as JSON (Content-Type: application/json), not {http.ContentType ?? "without a content type"}.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
         if (http.ContentLength > MaxBodyBytes) return TooLarge();
         var body = await ReadLimitedAsync(http.Body, cancellationToken);
         if (body is null) return TooLarge();
@@ -97,8 +103,8 @@ public static class PredictApi
         return buffer[..total];
     }
 
-    private static IResult TooLarge() =>
-        BadRequest($"The body is larger than {MaxBodyBytes / 1024} KB; a predict request (784 pixels and up to {Predictor.MaxRuns} run ids) needs far less.");
+    private static IResult TooLarge() => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, detail:
+        $"The body is larger than {MaxBodyBytes / 1024} KB; a predict request (784 pixels and up to {Predictor.MaxRuns} run ids) needs far less.");
 
     private static IResult BadRequest(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest);
 }

@@ -26,6 +26,7 @@ public static class RunsApi
             if (!string.IsNullOrWhiteSpace(model)) filters.Add(new RunFilter(RunFields.Model, "equals", model));
             if (!string.IsNullOrWhiteSpace(name)) filters.Add(new RunFilter(RunFields.Name, "contains", name));
             if (take is < 1 or > 500) return Problem("take must be between 1 and 500.");
+            if (skip is < 0) return Problem("skip must not be negative.");
             try
             {
                 var page = store.Query(new RunQuery
@@ -44,7 +45,7 @@ public static class RunsApi
             }
         }).WithName("ListRuns").WithSummary("A page of runs, newest first by default.");
 
-        runs.MapGet("/{id:guid}", Results<Ok<Run>, NotFound<ProblemDetailsBody>> (Guid id, RunStore store) =>
+        runs.MapGet("/{id:guid}", Results<Ok<Run>, ProblemHttpResult> (Guid id, RunStore store) =>
             store.Get(id) is { } run ? TypedResults.Ok(run) : NotFoundRun(id))
             .WithName("GetRun").WithSummary("One run with its config, epochs, report and confusion matrix.");
 
@@ -62,7 +63,7 @@ public static class RunsApi
         {
             var run = store.Get(id);
             if (run is null) return (IResult)NotFoundRun(id);
-            if (run.IsFinished) return Results.Conflict(new ProblemDetailsBody($"Run {id} has already finished ({run.Status}).", 409));
+            if (run.IsFinished) return ApiProblem.Conflict($"Run {id} has already finished ({run.Status}).");
             training.Cancel(id);
             return Results.Accepted($"/api/runs/{id}");
         }).WithName("CancelRun").WithSummary("Cancels a queued or running run.");
@@ -73,7 +74,7 @@ public static class RunsApi
             if (result.Run is null) return (IResult)NotFoundRun(id);
             return result.Succeeded
                 ? Results.Accepted($"/api/runs/{id}", result.Run)
-                : Results.Conflict(new ProblemDetailsBody(result.Error!, 409));
+                : ApiProblem.Conflict(result.Error!);
         }).WithName("ResumeRun").WithSummary("Queues an interrupted or cancelled run again; it continues after its last finished epoch.");
 
         runs.MapDelete("/{id:guid}", (Guid id, RunStore store, RunNotifier notifier) =>
@@ -84,7 +85,7 @@ public static class RunsApi
                     notifier.Publish(new RunDeleted(id));
                     return Results.NoContent();
                 case DeleteOutcome.Running:
-                    return Results.Conflict(new ProblemDetailsBody($"Run {id} is running: cancel it first, then delete it.", 409));
+                    return ApiProblem.Conflict($"Run {id} is running: cancel it first, then delete it.");
                 default:
                     return NotFoundRun(id);
             }
@@ -102,12 +103,12 @@ public static class RunsApi
             catch (ArtifactDamagedException e)
             {
                 // Never served truncated or altered: the problem names what failed verification.
-                return Results.Conflict(new ProblemDetailsBody(e.Message, 409));
+                return ApiProblem.Conflict(e.Message);
             }
             if (weights is null)
-                return Results.Conflict(new ProblemDetailsBody(run.HasWeights
+                return ApiProblem.Conflict(run.HasWeights
                     ? new ArtifactProblem(id, ArtifactKind.Weights, "they are missing (a half-written file is removed at start-up).").Describe()
-                    : $"Run {id} has no weights ({run.Status}).", 409));
+                    : $"Run {id} has no weights ({run.Status}).");
             var fileBase = string.Concat(run.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
             switch (format?.ToLowerInvariant())
             {
@@ -125,15 +126,19 @@ public static class RunsApi
             }
         }).WithName("GetWeights").WithSummary("The final weights: format=torchsharp (default) or pytorch (a state_dict for torch.load).");
 
-        app.MapGet("/api/models", () => ModelCatalog.All.Select(m => new { m.Name, m.Description, m.ParameterCount }))
-            .WithTags("Models").WithName("ListModels");
+        app.MapGet("/api/models", () => ModelCatalog.All.Select(m => new
+            {
+                m.Name, m.Description, m.ParameterCount, m.TrainingBytesPerImage,
+                MaxBatchSize = Math.Min(TrainingConfig.Limits.MaxBatchSize, m.MaxBatchSize(MachineCapacity.Current.MemoryBudgetBytes)),
+            }))
+            .WithTags("Models").WithName("ListModels").WithSummary("The models, with the estimated activation memory per training image and the largest batch this machine takes.");
 
         return app;
     }
 
-    private static IResult Problem(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest);
+    private static IResult Problem(string detail) => ApiProblem.BadRequest(detail);
 
-    private static NotFound<ProblemDetailsBody> NotFoundRun(Guid id) => TypedResults.NotFound(new ProblemDetailsBody($"No run has the id {id}.", 404));
+    private static ProblemHttpResult NotFoundRun(Guid id) => ApiProblem.NotFound($"No run has the id {id}.");
 }
 
 /// <summary>Body of POST /api/runs. A missing config means the report's control group.</summary>
@@ -147,8 +152,15 @@ public sealed record RunSummary(Guid Id, string Name, RunStatus Status, string? 
     public static RunSummary From(Run r) => new(r.Id, r.Name, r.Status, r.StatusReason, r.Config, r.Accuracy, r.MacroF1, r.TrainingSeconds, r.CreatedUtc, r.FinishedUtc);
 }
 
-/// <summary>An RFC 7807 body for errors that carry only a message.</summary>
-public sealed record ProblemDetailsBody(string Detail, int Status)
+/// <summary>The API's one error shape: RFC 7807 problem details, sent as application/problem+json.</summary>
+public static class ApiProblem
 {
-    public string Title => Status switch { 404 => "Not found", 409 => "Conflict", _ => "Bad request" };
+    public static ProblemHttpResult Of(int status, string detail, string? title = null, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);
+
+    public static ProblemHttpResult BadRequest(string detail) => Of(StatusCodes.Status400BadRequest, detail);
+
+    public static ProblemHttpResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, detail);
+
+    public static ProblemHttpResult Conflict(string detail) => Of(StatusCodes.Status409Conflict, detail);
 }

@@ -21,8 +21,15 @@ public static class StudiesApi
         studies.MapGet("/presets/report", () => StudyDesign.ReportStudy)
             .WithName("ReportStudyPreset").WithSummary("The design that reproduces the report's Table 1 (9 groups).");
 
-        studies.MapPost("/plan", (StudyDesign design) => StudyPlanner.Expand(design))
-            .WithName("PlanStudy").WithSummary("The runs a design would queue, or why it cannot run; nothing is stored.");
+        studies.MapPost("/plan", (StudyDesign design) =>
+            {
+                var plan = StudyPlanner.Expand(design);
+                return plan.IsValid
+                    ? Results.Ok(plan)
+                    : Results.ValidationProblem(Errors(plan.Errors), title: "The design cannot run.",
+                        extensions: new Dictionary<string, object?> { ["runCount"] = plan.RunCount });
+            })
+            .WithName("PlanStudy").WithSummary("The runs a design would queue (200), or why it cannot run (400, per field); nothing is stored.");
 
         studies.MapPost("/", (StudyDesign design, StudyService service, StudyStore store) =>
         {
@@ -41,7 +48,7 @@ public static class StudiesApi
     private static Dictionary<string, string[]> Errors(IEnumerable<ConfigError> errors) =>
         errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
 
-    private static IResult NotFound(Guid id) => Results.NotFound(new ProblemDetailsBody($"No study has the id {id}.", 404));
+    private static IResult NotFound(Guid id) => ApiProblem.NotFound($"No study has the id {id}.");
 }
 
 public sealed record StudySummary(Guid Id, string Name, DateTime CreatedUtc, StudyMode Mode, StudyStatus Status, StudyProgress Progress)

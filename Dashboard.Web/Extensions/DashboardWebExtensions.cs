@@ -38,7 +38,11 @@ public static class DashboardWebExtensions
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddSignalR().AddJsonProtocol(o =>
+        {
+            o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            StrictInput.Strict(o.PayloadSerializerOptions);
+        });
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
@@ -46,6 +50,7 @@ public static class DashboardWebExtensions
             o.SerializerOptions.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
         services.AddProblemDetails();
+        services.AddStrictInput();
         services.AddOpenApi();
         return services;
     }
@@ -60,6 +65,7 @@ public static class DashboardWebExtensions
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         app.UseDashboardSecurity();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseApiProblems();
         app.UseAntiforgery();
 
         app.MapStaticAssets();

@@ -8,6 +8,8 @@ public static partial class RunTags
     public const int MaxTagLength = 40;
     public const int MaxTags = 20;
     public const int MaxNoteLength = 4000;
+    /// <summary>Most tags one request may send, duplicates and blanks included: checked before any is normalised.</summary>
+    public const int MaxTagsSent = 5 * MaxTags;
 
     /// <summary>
     /// Trimmed, lower-case, inner whitespace as one '-', duplicates and blanks dropped, order kept.

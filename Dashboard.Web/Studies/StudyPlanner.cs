@@ -23,14 +23,17 @@ public static class StudyPlanner
 
     public const int MaxNameLength = 100;
 
+    /// <summary>Most alternative values of one parameter: one-at-a-time, the control plus these is already the run cap.</summary>
+    public const int MaxValuesPerParameter = MaxRuns - 1;
+
     public static StudyPlan Expand(StudyDesign design)
     {
+        // Sizes first, before any list is examined: a 150,000-value list once kept a core busy for minutes.
+        if (Oversized(design) is { Count: > 0 } oversized) return new StudyPlan([], 0, oversized, []);
         var errors = new List<ConfigError>();
         var warnings = new List<string>();
         var control = design.Control;
 
-        if (design.Name.Length > MaxNameLength)
-            errors.Add(new ConfigError("Name", $"The name can be at most {MaxNameLength} characters."));
         if (!Enum.IsDefined(design.Mode))
             errors.Add(new ConfigError("Mode", $"Unknown mode '{design.Mode}'. Choose OneAtATime or Grid."));
         errors.AddRange(control.Validate().Select(e => e with { Field = "Control." + e.Field }));
@@ -40,10 +43,11 @@ public static class StudyPlanner
         {
             var values = design.Alternatives.ValuesOf(p);
             var controlValue = StudyParameters.Get(control, p);
+            var repeated = values.GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
             foreach (var value in values.Distinct())
             {
                 var shown = StudyParameters.Format(p, value);
-                if (values.Count(v => v == value) > 1)
+                if (repeated.Contains(value))
                     errors.Add(new ConfigError(p.ToString(), $"{StudyParameters.Label(p)} {shown} is listed twice."));
                 if (value == controlValue)
                     errors.Add(new ConfigError(p.ToString(), $"{StudyParameters.Label(p)} {shown} is the control's value; the control group already runs it."));
@@ -123,6 +127,29 @@ public static class StudyPlanner
         }
         return config;
     }
+
+    private static List<ConfigError> Oversized(StudyDesign design)
+    {
+        var errors = new List<ConfigError>();
+        if (design.Name.Length > MaxNameLength)
+            errors.Add(new ConfigError("Name", $"The name can be at most {MaxNameLength} characters (got {design.Name.Length:N0})."));
+        foreach (var p in StudyParameters.All)
+        {
+            var count = Count(design.Alternatives, p);
+            if (count > MaxValuesPerParameter)
+                errors.Add(new ConfigError(p.ToString(),
+                    $"{StudyParameters.Label(p)}: {count:N0} values, more than the {MaxValuesPerParameter} a study can run (at most {MaxRuns} runs with the control). Nothing was examined."));
+        }
+        return errors;
+    }
+
+    private static int Count(StudyAlternatives a, StudyParameter p) => p switch
+    {
+        StudyParameter.LearningRate => a.LearningRates.Count,
+        StudyParameter.WeightDecay => a.WeightDecays.Count,
+        StudyParameter.BatchSize => a.BatchSizes.Count,
+        _ => a.Epochs.Count,
+    };
 
     private static void ValidateQuick(QuickRun? quick, List<ConfigError> errors)
     {

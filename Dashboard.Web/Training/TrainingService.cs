@@ -35,6 +35,9 @@ public sealed class TrainingService : BackgroundService
     /// <summary>Fewest and most members of an ensemble.</summary>
     public const int MinEnsembleMembers = 2, MaxEnsembleMembers = Predictor.MaxRuns;
 
+    /// <summary>Longest name a run or an ensemble may be given.</summary>
+    public const int MaxNameLength = 200;
+
     public TrainingService(RunStore store, RunNotifier notifier, DatasetProvider dataset, RunEvaluations evaluations, IOptions<TrainingOptions> options, ILogger<TrainingService> logger, StorageCap? storageCap = null)
     {
         _storageCap = storageCap;
@@ -56,6 +59,7 @@ public sealed class TrainingService : BackgroundService
     public LaunchResult Launch(TrainingConfig config, string? name = null)
     {
         var errors = config.Validate(CudaAvailable);
+        if (name is { Length: > MaxNameLength }) errors = [.. errors, NameTooLong(name)];
         if (errors.Count > 0) return new LaunchResult(null, errors);
         if (_storageCap?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
         return Enqueue(_store.Create(config, name));
@@ -87,7 +91,7 @@ public sealed class TrainingService : BackgroundService
             if (error is not null) return new LaunchResult(null, [new ConfigError("runIds", error)]);
             members.Add(member!);
         }
-        if (name is { Length: > 200 }) return new LaunchResult(null, [new ConfigError("name", "A name has at most 200 characters.")]);
+        if (name is { Length: > MaxNameLength }) return new LaunchResult(null, [NameTooLong(name)]);
         return Enqueue(_store.CreateEnsemble(members, name));
     }
 
@@ -123,6 +127,8 @@ public sealed class TrainingService : BackgroundService
         _notifier.Publish(new RunQueued(id, run.Name));
         return new ResumeResult(updated, null);
     }
+
+    private static ConfigError NameTooLong(string name) => new("name", $"A name has at most {MaxNameLength} characters (got {name.Length:N0}).");
 
     private LaunchResult Enqueue(Run run)
     {

@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "phases" => PhasesBench.Run(Arguments.Parse(args[1..])),
     "resume" => ResumeBench.Run(Arguments.Parse(args[1..])),
     "backup" => await BackupBench.RunAsync(Arguments.Parse(args[1..])),
+    "bad-input" => await BadInputBench.RunAsync(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -27,6 +28,7 @@ static int Usage()
                Dashboard.Bench phases [--batches 200] [--batch-size 128] [--threads 2] [--model SeedCnn] [--worker-thread]
                Dashboard.Bench resume [--rounds 5] [--threads 2] [--model SeedCnn]
                Dashboard.Bench backup [--runs 50] [--weights-kb 1700] [--checkpoint-kb 5100] [--rounds 3]
+               Dashboard.Bench bad-input [--json PATH]
                Dashboard.Bench predict [--iterations 1000] [--runs 1] [--threads 2] [--train-subset 4000] [--epochs 1] [--weights FILE.tsm] [--json PATH]
         """);
     return 2;
