@@ -9,6 +9,9 @@ return args.FirstOrDefault() switch
     "predict" => PredictBench.Run(Arguments.Parse(args[1..])),
     "phases" => PhasesBench.Run(Arguments.Parse(args[1..])),
     "resume" => ResumeBench.Run(Arguments.Parse(args[1..])),
+    "kill-storm" => await KillStormBench.RunAsync(Arguments.Parse(args[1..])),
+    "load" => await LoadBench.RunAsync(Arguments.Parse(args[1..])),
+    "bad-files" => await BadFilesBench.RunAsync(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -25,6 +28,9 @@ static int Usage()
                Dashboard.Bench epoch-latency [--epochs 8] [--train-subset 4000]
                Dashboard.Bench phases [--batches 200] [--batch-size 128] [--threads 2] [--model SeedCnn] [--worker-thread]
                Dashboard.Bench resume [--rounds 5] [--threads 2] [--model SeedCnn]
+               Dashboard.Bench kill-storm [--kills 20] [--runs 3] [--epochs 3] [--train-subset 2000] [--seed 1] [--minutes 40]
+               Dashboard.Bench load [--launches 200] [--watchers 50] [--queue-capacity 50] [--epochs 5] [--train-subset 2000]
+               Dashboard.Bench bad-files
                Dashboard.Bench predict [--iterations 1000] [--runs 1] [--threads 2] [--train-subset 4000] [--epochs 1] [--weights FILE.tsm] [--json PATH]
         """);
     return 2;
