@@ -28,6 +28,8 @@ internal static class BadFilesBench
             var (keeper, victim, hashes) = await SeedAsync(db, dir);
             Console.WriteLine($"bad-files: seeded two completed runs (keeper {keeper}, victim {victim})");
             foreach (var c in DataCases()) await DataCaseAsync(c, dir, db, hashes, failures);
+            // The seeding process was killed: fold LiteDB's log into the file, so a copy holds every run.
+            using (var lite = new LiteDatabase(new ConnectionString { Filename = db, Connection = ConnectionType.Direct })) lite.Checkpoint();
             foreach (var (name, damage) in DatabaseCases()) await DatabaseCaseAsync(name, damage, dir, db, hashes, failures);
             await ArtifactCaseAsync(dir, db, keeper, victim, hashes, failures);
         }
@@ -74,7 +76,7 @@ internal static class BadFilesBench
         new("bad magic", "t10k-labels-idx1-ubyte", raw => WithInt(raw, 0, IdxReader.ImagesMagic), true, ["magic"]),
         new("count too small", "t10k-images-idx3-ubyte", raw => WithInt(raw, 4, 9_999), true, ["unexpected bytes"]),
         new("truncated raw", "t10k-images-idx3-ubyte", raw => raw[..(raw.Length - 1000)], true, ["truncated"]),
-        new("labels disagree", "t10k-labels-idx1-ubyte", raw => WithInt(raw[..^1], 4, 9_999), true, ["holds 10000 images but", "9999 labels"]),
+        new("labels disagree", "t10k-labels-idx1-ubyte", raw => WithInt(raw[..^1], 4, 9_999), true, ["holds 9999 labels"]),
     ];
 
     /// <summary>Copies the real files, damages one, and checks the loader (both modes) and the dashboard.</summary>
@@ -95,10 +97,10 @@ internal static class BadFilesBench
 
         Console.WriteLine($"data file, {c.Name} ({c.File}):");
         var loose = LoaderMessage(data, verifyChecksums: false);
-        Check($"loader: {loose}", loose.Contains(damagedPath, StringComparison.Ordinal) && c.LoaderFault.All(f => loose.Contains(f, StringComparison.Ordinal)), failures);
+        Check($"loader: {loose}", loose.Contains(damagedPath, StringComparison.Ordinal) && c.LoaderFault.Any(f => loose.Contains(f, StringComparison.Ordinal)), failures);
         var strict = LoaderMessage(data, verifyChecksums: true);
         Check($"loader, checksums on: {strict}", strict.Contains(damagedPath, StringComparison.Ordinal)
-            && (strict.Contains("checksum mismatch", StringComparison.Ordinal) || c.LoaderFault.All(f => strict.Contains(f, StringComparison.Ordinal))), failures);
+            && (strict.Contains("checksum mismatch", StringComparison.Ordinal) || c.LoaderFault.Any(f => strict.Contains(f, StringComparison.Ordinal))), failures);
 
         using var web = DashboardProcess.Start(Settings(db, data));
         using var http = new HttpClient { BaseAddress = web.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -161,10 +163,19 @@ internal static class BadFilesBench
         {
             using var list = await http.GetAsync("api/runs?take=500");
             var body = await list.Content.ReadAsStringAsync();
-            Check($"started; GET /api/runs answered {(int)list.StatusCode}: {body[..Math.Min(body.Length, 200)]}", (int)list.StatusCode < 500, failures);
+            var total = list.IsSuccessStatusCode ? JsonDocument.Parse(body).RootElement.GetProperty("total").GetInt32() : -1;
+            Check($"started; GET /api/runs answered {(int)list.StatusCode} with {total} run(s) listed", (int)list.StatusCode < 500, failures);
+            foreach (var id in hashes.Keys)
+            {
+                var (code, bytes, _) = await DashboardApi.GetWeightsAsync(http, id);
+                Check($"  weights of run {id.ToString()[..8]} on the damaged file: {code}{(code == 200 ? (DashboardApi.Sha256(bytes) == hashes[id] ? ", intact" : ", DIFFERENT bytes") : "")}", code < 500, failures);
+            }
+            // Starting is acceptable only with a word about the damage: silently serving a cut file hides the loss.
+            var warning = web.Output.Split('\n').FirstOrDefault(l => l.Contains(copy, StringComparison.Ordinal));
+            Check(warning is null ? "started on the damaged file without a message naming it" : $"started, warning: {warning.Trim()}", warning is not null, failures);
         }
         var after = DashboardApi.Sha256(File.ReadAllBytes(copy));
-        Check(after == before ? "the damaged file was left as it was" : "the damaged file was changed by the dashboard", after == before || up, failures);
+        Check(after == before ? "the damaged file was left as it was" : "the damaged file was written to by the dashboard", after == before, failures);
         // The real database beside it is untouched and still opens with every run.
         using var good = DashboardProcess.Start(Settings(db, DashboardProcess.DefaultSystemDataset));
         using var goodHttp = new HttpClient { BaseAddress = good.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
