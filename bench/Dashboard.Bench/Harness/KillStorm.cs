@@ -69,6 +69,8 @@ public sealed class KillStorm : IAsyncDisposable
     private readonly List<string> _violations = [];
     private readonly List<KillRecord> _kills = [];
     private readonly List<string> _notPlaced = [];
+    private readonly List<string> _errors = [];
+    private readonly HashSet<Guid> _unsuccessful = [];
     private DashboardProcess? _process;
     private HttpClient? _http;
     private HubWatcher? _hub;
@@ -127,7 +129,7 @@ public sealed class KillStorm : IAsyncDisposable
             _log.WriteLine($"kill {number,2} aimed {phase,-11} hit: {_kills[^1].Hit}");
         }
         if (_up is not null) await _up;
-        await WaitForAllCompletedAsync();
+        await WaitForAllFinishedAsync();
         var runs = await CheckRunsAsync();
         return new KillStormReport(_kills, _notPlaced, runs, _violations, _clock.Elapsed);
     }
@@ -157,6 +159,7 @@ public sealed class KillStorm : IAsyncDisposable
     /// <summary>Starts (or restarts) the dashboard process; <see cref="UpAsync"/> then waits for it.</summary>
     private void Start()
     {
+        if (_process is not null) KeepErrors(_process);
         _process?.Dispose();
         _process = DashboardProcess.Start(_settings);
         _up = null;
@@ -178,11 +181,7 @@ public sealed class KillStorm : IAsyncDisposable
             if (!_runIds.Contains(id)) continue;
             if (status == "Completed") await NoteCompletedAsync(id);
             else if (status == "Interrupted") interrupted.Add(id);
-            else if (status is "Failed" or "Cancelled" or "Diverged")
-            {
-                var run = await DashboardApi.GetRunAsync(_http, id);
-                _violations.Add($"run {id} is {status} after a restart: {run?.StatusReason}");
-            }
+            else if (status is "Failed" or "Cancelled" or "Diverged" && _unsuccessful.Add(id)) await NoteUnsuccessfulAsync(id);
         }
         // The evidence of a kill aimed at loading: had its run been marked Running (then it is Interrupted now)?
         if (_kills.Count > 0 && _kills[^1] is { Aimed: KillPhase.LoadingData } last && !last.Hit.Contains("at restart", StringComparison.Ordinal))
@@ -225,11 +224,13 @@ public sealed class KillStorm : IAsyncDisposable
     {
         if (phase == KillPhase.LoadingData) return await AimAtLoadingAsync();
         if (_up is not null) await _up;
-        if (await AllCompletedAsync())
+        if (await AllFinishedAsync())
         {
-            _log.WriteLine($"all {_runIds.Count} runs completed with kills left: launching {_o.Runs} more");
+            _log.WriteLine($"all {_runIds.Count} runs finished with kills left: launching {_o.Runs} more");
             await LaunchAsync();
         }
+        // Mid-batch kills land at a seeded fraction of the epoch, not always at its first report.
+        var fraction = _random.NextDouble() * 0.8;
         using var timeout = new CancellationTokenSource(Min(_o.AimTimeout, Deadline - DateTime.UtcNow));
         try
         {
@@ -237,16 +238,18 @@ public sealed class KillStorm : IAsyncDisposable
             {
                 var e = await _hub!.Live.ReadAsync(timeout.Token);
                 _lastEvent = e;
-                if (e.Kind == "RunFinished" && e.Status == "Completed")
+                if (e.Kind == "RunFinished" && e.Status != "Completed" && _runIds.Contains(e.RunId) && _unsuccessful.Add(e.RunId))
+                    await NoteUnsuccessfulAsync(e.RunId);
+                if (e.Kind == "RunFinished")
                 {
-                    await NoteCompletedAsync(e.RunId);
-                    if (await AllCompletedAsync())
+                    if (e.Status == "Completed") await NoteCompletedAsync(e.RunId);
+                    if (await AllFinishedAsync())
                     {
                         _log.WriteLine($"all {_runIds.Count} runs completed with kills left: launching {_o.Runs} more");
                         await LaunchAsync();
                     }
                 }
-                if (!Matches(phase, e)) continue;
+                if (!Matches(phase, e, fraction)) continue;
                 await Task.Delay(phase switch
                 {
                     KillPhase.MidBatch => _random.Next(0, 80),
@@ -265,9 +268,9 @@ public sealed class KillStorm : IAsyncDisposable
         }
     }
 
-    private bool Matches(KillPhase phase, HubEvent e) => phase switch
+    private bool Matches(KillPhase phase, HubEvent e, double fraction) => phase switch
     {
-        KillPhase.MidBatch => e is { Kind: "BatchProgress" } && e.Batch < e.BatchesPerEpoch,
+        KillPhase.MidBatch => e is { Kind: "BatchProgress" } && e.Batch < e.BatchesPerEpoch && e.Batch >= fraction * (e.BatchesPerEpoch - 1),
         KillPhase.Evaluating => e is { Kind: "BatchProgress" } && e.Batch == e.BatchesPerEpoch,
         KillPhase.Checkpoint => e is { Kind: "EpochCompleted" } && e.Epoch < _o.Epochs,
         KillPhase.Finishing => e is { Kind: "EpochCompleted" } && e.Epoch == _o.Epochs,
@@ -305,9 +308,9 @@ public sealed class KillStorm : IAsyncDisposable
                 lastCheck.Restart();
                 if (_up is { IsFaulted: true }) await _up;
                 if (_hub?.Events.Any(e => e.Kind is "RunStarted" or "BatchProgress") == true) return null;
-                if (await AllCompletedAsync())
+                if (await AllFinishedAsync())
                 {
-                    _log.WriteLine($"all {_runIds.Count} runs completed with kills left: launching {_o.Runs} more");
+                    _log.WriteLine($"all {_runIds.Count} runs finished with kills left: launching {_o.Runs} more");
                     await LaunchAsync();
                 }
             }
@@ -321,15 +324,35 @@ public sealed class KillStorm : IAsyncDisposable
             : $"missed loading: thread '{loader}' had ended {(DateTime.UtcNow - seen).TotalMilliseconds:F0} ms after it was first seen", null);
     }
 
-    private async Task<bool> AllCompletedAsync()
+    /// <summary>The dashboard's logged failures ("fail:" and the lines after), kept across restarts as evidence.</summary>
+    private void KeepErrors(DashboardProcess process)
     {
-        var runs = await DashboardApi.ListAsync(_http!);
-        return _runIds.All(id => runs.Any(r => r.Id == id && r.Status == "Completed"));
+        var lines = process.Output.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+            if (lines[i].StartsWith("fail:", StringComparison.Ordinal))
+                _errors.Add($"[pid {process.Id}] " + string.Join(" | ", lines.Skip(i).Take(6).Select(l => l.Trim())));
     }
 
-    private async Task WaitForAllCompletedAsync()
+    /// <summary>A run that ended otherwise than Completed: a violation, with the last kill before it and the dashboard's log about it.</summary>
+    private async Task NoteUnsuccessfulAsync(Guid id)
     {
-        while (!await AllCompletedAsync())
+        var run = await DashboardApi.GetRunAsync(_http!, id);
+        var last = _kills.LastOrDefault();
+        KeepErrors(_process!);
+        var log = _errors.Where(e => e.Contains(id.ToString(), StringComparison.OrdinalIgnoreCase)).DefaultIfEmpty("(no log line names it)");
+        _violations.Add($"run {run?.Name} ({id}) ended {run?.Status}: {run?.StatusReason} — {_kills.Count} kill(s) so far, the last: " +
+            $"{(last is null ? "none" : $"#{last.Number} {last.Aimed} ({last.Hit})")}; stored epochs [{string.Join(",", run?.Epochs ?? [])}]; dashboard log: {string.Join(" // ", log)}");
+    }
+
+    private async Task<bool> AllFinishedAsync()
+    {
+        var runs = await DashboardApi.ListAsync(_http!);
+        return _runIds.All(id => runs.Any(r => r.Id == id && r.Status is not ("Queued" or "Running" or "Interrupted")));
+    }
+
+    private async Task WaitForAllFinishedAsync()
+    {
+        while (!await AllFinishedAsync())
         {
             if (DateTime.UtcNow > Deadline)
             {
@@ -345,6 +368,12 @@ public sealed class KillStorm : IAsyncDisposable
             foreach (var (id, status) in await DashboardApi.ListAsync(_http!))
                 if (_runIds.Contains(id) && status == "Completed") await NoteCompletedAsync(id);
             await Task.Delay(500);
+        }
+        foreach (var (id, status) in await DashboardApi.ListAsync(_http!))
+        {
+            if (!_runIds.Contains(id)) continue;
+            if (status == "Completed") await NoteCompletedAsync(id);
+            else if (_unsuccessful.Add(id)) await NoteUnsuccessfulAsync(id);
         }
     }
 
