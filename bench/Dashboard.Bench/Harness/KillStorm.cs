@@ -245,7 +245,7 @@ public sealed class KillStorm : IAsyncDisposable
                     if (e.Status == "Completed") await NoteCompletedAsync(e.RunId);
                     if (await AllFinishedAsync())
                     {
-                        _log.WriteLine($"all {_runIds.Count} runs completed with kills left: launching {_o.Runs} more");
+                        _log.WriteLine($"all {_runIds.Count} runs finished with kills left: launching {_o.Runs} more");
                         await LaunchAsync();
                     }
                 }
