@@ -11,6 +11,9 @@ return args.FirstOrDefault() switch
     "resume" => ResumeBench.Run(Arguments.Parse(args[1..])),
     "backup" => await BackupBench.RunAsync(Arguments.Parse(args[1..])),
     "bad-input" => await BadInputBench.RunAsync(Arguments.Parse(args[1..])),
+    "kill-storm" => await KillStormBench.RunAsync(Arguments.Parse(args[1..])),
+    "load" => await LoadBench.RunAsync(Arguments.Parse(args[1..])),
+    "bad-files" => await BadFilesBench.RunAsync(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -29,6 +32,9 @@ static int Usage()
                Dashboard.Bench resume [--rounds 5] [--threads 2] [--model SeedCnn]
                Dashboard.Bench backup [--runs 50] [--weights-kb 1700] [--checkpoint-kb 5100] [--rounds 3]
                Dashboard.Bench bad-input [--json PATH]
+               Dashboard.Bench kill-storm [--kills 20] [--runs 3] [--epochs 3] [--train-subset 2000] [--seed 1] [--minutes 40]
+               Dashboard.Bench load [--launches 200] [--watchers 50] [--queue-capacity 50] [--epochs 5] [--train-subset 2000]
+               Dashboard.Bench bad-files
                Dashboard.Bench predict [--iterations 1000] [--runs 1] [--threads 2] [--train-subset 4000] [--epochs 1] [--weights FILE.tsm] [--json PATH]
         """);
     return 2;
