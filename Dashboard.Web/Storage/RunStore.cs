@@ -53,13 +53,36 @@ public sealed partial class RunStore : IDisposable
     internal static void EnsureLiteDbOrNew(string path)
     {
         if (!File.Exists(path) || new FileInfo(path).Length == 0) return;
-        var header = new byte[128];
+        var header = new byte[HeaderBytes];
+        int read;
         using (var stream = File.OpenRead(path))
-            stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        if (!Encoding.ASCII.GetString(header).Contains("** This is a LiteDB file **", StringComparison.Ordinal))
+            read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (!Encoding.ASCII.GetString(header, 0, Math.Min(read, 128)).Contains("** This is a LiteDB file **", StringComparison.Ordinal))
             throw new InvalidOperationException(
                 $"{path} is not a LiteDB database, so the dashboard will not use or overwrite it. " +
                 $"Point Storage:DatabasePath at another file, or move this one away.");
+        if (TruncationOf(path, header, read) is { } fault)
+            throw new InvalidOperationException(
+                $"{path} is damaged: {fault} The dashboard will not use or overwrite it. " +
+                "Restore a backup (dotnet run --project Dashboard.Web -- restore FILE), or move this file away.");
+    }
+
+    // LiteDB 5 files are whole 8 KiB pages, and the header page (page 0) stores the id of the last page at byte 64.
+    // LiteDB itself opens a cut file without a word and then writes into it, so the dashboard checks first.
+    private const int PageBytes = 8192, LastPageIdOffset = 64, HeaderBytes = PageBytes;
+
+    private static string? TruncationOf(string path, byte[] header, int read)
+    {
+        // A write-ahead log beside the file holds pages that LiteDB copies in when it opens; only a file without one must be whole.
+        var log = Operations.DatabaseSnapshot.LogFile(path);
+        if (File.Exists(log) && new FileInfo(log).Length > 0) return null;
+        var length = new FileInfo(path).Length;
+        if (read < HeaderBytes || length % PageBytes != 0)
+            return $"its length, {length:N0} bytes, is not a whole number of {PageBytes:N0}-byte pages (the file was cut short).";
+        var pages = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(LastPageIdOffset)) + 1L;
+        return length < pages * PageBytes
+            ? $"its header counts {pages:N0} pages ({pages * PageBytes:N0} bytes) but the file has {length:N0} bytes (the file was cut short)."
+            : null;
     }
 
     public Run Create(TrainingConfig config, string? name = null)
