@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dashboard.Training.Data;
 using Dashboard.Training.Inference;
-using Dashboard.Training.Runtime;
 using Dashboard.Web.Prediction;
+using Dashboard.Web.Torch;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -25,12 +25,13 @@ public static class PredictApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery();
         return app;
     }
 
     // The body is read by hand so that an oversized one is refused with a message, before it is buffered whole.
-    private static async Task<IResult> PredictAsync(HttpRequest http, Predictor predictor, IOptions<JsonOptions> json, CancellationToken cancellationToken)
+    private static async Task<IResult> PredictAsync(HttpRequest http, Predictor predictor, TorchWork torch, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         if (http.ContentLength > MaxBodyBytes) return TooLarge();
         var body = await ReadLimitedAsync(http.Body, cancellationToken);
@@ -66,7 +67,7 @@ public static class PredictApi
         {
             var runs = predictor.FindRuns(runIds);
             var input = pixels.Select(p => (float)p).ToArray();
-            var prediction = await TorchThread.RunAsync(() => predictor.Predict(runs, input), "prediction");
+            var prediction = await torch.RunAsync(() => predictor.Predict(runs, input), "prediction", cancellationToken);
             return Results.Ok(new PredictResponse(FashionMnist.ClassNames, prediction.Runs, prediction.Ensemble));
         }
         catch (RunNotFoundException e)
@@ -76,6 +77,10 @@ public static class PredictApi
         catch (RunNotPredictableException e)
         {
             return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (TorchWorkRejectedException e)
+        {
+            return e.ToResult();
         }
     }
 

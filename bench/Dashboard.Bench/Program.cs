@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "predict" => PredictBench.Run(Arguments.Parse(args[1..])),
     "phases" => PhasesBench.Run(Arguments.Parse(args[1..])),
     "resume" => ResumeBench.Run(Arguments.Parse(args[1..])),
+    "memory" => await MemoryBench.RunAsync(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -26,6 +27,7 @@ static int Usage()
                Dashboard.Bench phases [--batches 200] [--batch-size 128] [--threads 2] [--model SeedCnn] [--worker-thread]
                Dashboard.Bench resume [--rounds 5] [--threads 2] [--model SeedCnn]
                Dashboard.Bench predict [--iterations 1000] [--runs 1] [--threads 2] [--train-subset 4000] [--epochs 1] [--weights FILE.tsm] [--json PATH]
+               Dashboard.Bench memory [--runs 500] [--train-subset 500] [--sample N] [--env NAME=VALUE,...] [--smaps] [--json PATH]
         """);
     return 2;
 }
