@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -55,8 +56,12 @@ internal static class MemoryBench
 
         using var child = Process.Start(start) ?? throw new InvalidOperationException("The dashboard did not start.");
         // A benchmark stopped with Ctrl+C or kill must not leave its dashboard running.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
-        Console.CancelKeyPress += (_, _) => { try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
+        void KillChild(PosixSignalContext _)
+        {
+            try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        }
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, KillChild);
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, KillChild);
         var log = new List<string>();
         child.OutputDataReceived += (_, e) => { if (e.Data is { } l) lock (log) log.Add(l); };
         child.ErrorDataReceived += (_, e) => { if (e.Data is { } l) lock (log) log.Add(l); };
