@@ -56,3 +56,14 @@ public class DedicatedTorchThreadTests
         Assert.True(worker.Join(TimeSpan.FromSeconds(10)), "the thread is still alive after Dispose");
     }
 }
+
+public class TrimNativeHeapTests
+{
+    [Fact]
+    public void TrimsOnGlibc()
+    {
+        // Debian's glibc has malloc_trim; if this fails the P/Invoke name or library is wrong.
+        Assert.True(OperatingSystem.IsLinux(), "these tests run on Linux with glibc");
+        Assert.True(Dashboard.Training.Runtime.TorchRuntime.TrimNativeHeap());
+    }
+}

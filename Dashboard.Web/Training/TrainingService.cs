@@ -184,6 +184,8 @@ public sealed class TrainingService : BackgroundService
                 _logger.LogError(e, "Run {RunId} failed", id);
                 Finish(id, RunStatus.Failed, $"The run failed: {e.Message}", null);
             }
+            // Idle now: hand the run's free heap pages back; a queue of runs keeps them warm (decision 0016).
+            if (_queue.Reader.Count == 0) TorchRuntime.TrimNativeHeap();
         }
     }
 
