@@ -94,6 +94,41 @@ public sealed class ModelCacheTests : IDisposable
     }
 
     [Fact]
+    public void EnsembleMembersCountTowardTheCapacity()
+    {
+        var members = Enumerable.Range(1, 5).Select(seed => CompletedRun(seed)).ToList();
+        var ensemble = new Run
+        {
+            Id = Guid.NewGuid(),
+            Name = "ensemble of 5",
+            Config = new TrainingConfig(),
+            Status = RunStatus.Completed,
+            CreatedUtc = DateTime.UtcNow,
+            EnsembleMembers = members.Select(m => m.Id).ToList(),
+        };
+        _store.InsertMany([ensemble]);
+        using var cache = Cache(3);
+        var predictor = new Predictor(_store, cache);
+
+        var prediction = predictor.Predict([ensemble.Id], _pixels);
+
+        Assert.Equal(5, cache.Loads);
+        Assert.Equal(3, cache.Count);
+        // The two evicted members were freed, not left alive beside the three cached ones.
+        Assert.Equal(3, cache.LiveModels);
+        Assert.Equal(1f, prediction.Ensemble.Probabilities.Sum(), 3);
+        var alone = members.Select(m => cache.Use(m, model => Classifier.Probabilities(model, _pixels))).ToList();
+        Assert.Equal(Classifier.Mean(alone), prediction.Ensemble.Probabilities, new FloatTolerance(1e-5f));
+        Assert.Equal(3, cache.LiveModels);
+    }
+
+    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(float obj) => 0;
+    }
+
+    [Fact]
     public void ADeletedRunsModelIsDropped()
     {
         var run = CompletedRun(1);

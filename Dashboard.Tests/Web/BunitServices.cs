@@ -38,6 +38,8 @@ internal static class BunitServices
         ctx.Services.AddSingleton(Options.Create(new Dashboard.Web.Prediction.PredictionOptions()));
         ctx.Services.AddSingleton<Dashboard.Web.Prediction.ModelCache>();
         ctx.Services.AddSingleton<Dashboard.Web.Evaluation.RunEvaluations>();
+        ctx.Services.AddSingleton(Options.Create(new Dashboard.Web.Torch.TorchWorkOptions()));
+        ctx.Services.AddSingleton<Dashboard.Web.Torch.TorchWork>();
         ctx.Services.AddSingleton<TrainingService>();
         ctx.Services.AddStudies();
         return ctx;

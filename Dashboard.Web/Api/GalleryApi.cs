@@ -3,6 +3,7 @@ using Dashboard.Training.Evaluation;
 using Dashboard.Web.Evaluation;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
+using Dashboard.Web.Torch;
 
 namespace Dashboard.Web.Api;
 
@@ -41,6 +42,10 @@ public static class GalleryApi
             catch (DatasetException e)
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            catch (TorchWorkRejectedException e)
+            {
+                return e.ToResult();
             }
         })
         .WithTags("Gallery").WithName("GetGallery")

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dashboard.Training.Data;
 using Dashboard.Training.Inference;
-using Dashboard.Training.Runtime;
 using Dashboard.Web.Prediction;
+using Dashboard.Web.Torch;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -27,12 +27,13 @@ public static class PredictApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery();
         return app;
     }
 
     // The body is read by hand so that an oversized one is refused with a message, before it is buffered whole.
-    private static async Task<IResult> PredictAsync(HttpRequest http, Predictor predictor, IOptions<JsonOptions> json, CancellationToken cancellationToken)
+    private static async Task<IResult> PredictAsync(HttpRequest http, Predictor predictor, TorchWork torch, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         // Only what Accepts<PredictRequest>("application/json") documents, like every bound JSON body.
         if (!http.HasJsonContentType())
@@ -72,7 +73,7 @@ public static class PredictApi
         {
             var runs = predictor.FindRuns(runIds);
             var input = pixels.Select(p => (float)p).ToArray();
-            var prediction = await TorchThread.RunAsync(() => predictor.Predict(runs, input), "prediction");
+            var prediction = await torch.RunAsync(() => predictor.Predict(runs, input), "prediction", cancellationToken);
             return Results.Ok(new PredictResponse(FashionMnist.ClassNames, prediction.Runs, prediction.Ensemble));
         }
         catch (RunNotFoundException e)
@@ -86,6 +87,10 @@ public static class PredictApi
         catch (Dashboard.Web.Storage.ArtifactDamagedException e)
         {
             return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (TorchWorkRejectedException e)
+        {
+            return e.ToResult();
         }
     }
 

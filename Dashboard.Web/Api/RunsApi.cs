@@ -2,6 +2,7 @@ using Dashboard.Training.Models;
 using Dashboard.Training.Runtime;
 using Dashboard.Training;
 using Dashboard.Web.Storage;
+using Dashboard.Web.Torch;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -91,7 +92,7 @@ public static class RunsApi
             }
         }).WithName("DeleteRun").WithSummary("Deletes a run that is not running, with its weights.");
 
-        runs.MapGet("/{id:guid}/weights", async (Guid id, string? format, RunStore store) =>
+        runs.MapGet("/{id:guid}/weights", async (Guid id, string? format, RunStore store, TorchWork torch, CancellationToken cancellationToken) =>
         {
             var run = store.Get(id);
             if (run is null) return NotFoundRun(id);
@@ -115,11 +116,19 @@ public static class RunsApi
                 case null or "" or "torchsharp":
                     return Results.File(weights, "application/octet-stream", fileBase + ".tsm");
                 case "pytorch" or "pt":
-                    var exported = await TorchThread.RunAsync(() =>
+                    byte[] exported;
+                    try
                     {
-                        using var model = ModelWeights.Load(ModelCatalog.Create(run.Config.Model), weights);
-                        return ModelWeights.ExportPyTorch(model);
-                    }, "weights export");
+                        exported = await torch.RunAsync(() =>
+                        {
+                            using var model = ModelWeights.Load(ModelCatalog.Create(run.Config.Model), weights);
+                            return ModelWeights.ExportPyTorch(model);
+                        }, "weights export", cancellationToken);
+                    }
+                    catch (TorchWorkRejectedException e)
+                    {
+                        return e.ToResult();
+                    }
                     return Results.File(exported, "application/octet-stream", fileBase + ".pt");
                 default:
                     return Problem($"Unknown weights format '{format}': use torchsharp or pytorch.");

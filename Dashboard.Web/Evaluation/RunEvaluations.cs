@@ -1,8 +1,8 @@
 using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
-using Dashboard.Training.Runtime;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
+using Dashboard.Web.Torch;
 using static TorchSharp.torch;
 
 namespace Dashboard.Web.Evaluation;
@@ -11,13 +11,14 @@ namespace Dashboard.Web.Evaluation;
 /// A completed run's predictions on the test set: stored when the run finished, or for older runs
 /// computed once from its weights and then stored; for an ensemble, the mean softmax of its members.
 /// </summary>
-public sealed class RunEvaluations(RunStore store, DatasetProvider dataset, ModelCache models)
+public sealed class RunEvaluations(RunStore store, DatasetProvider dataset, ModelCache models, TorchWork torch)
 {
     /// <summary>The run's test-set evaluation.</summary>
     /// <exception cref="RunNotFoundException">A member of an ensemble no longer exists.</exception>
     /// <exception cref="RunNotEvaluableException">The run (or a member) is not completed or has no weights.</exception>
     /// <exception cref="DatasetException">It had to be computed and the data set is missing.</exception>
-    public async Task<EvaluationResult> GetAsync(Run run, CancellationToken cancellationToken = default)
+    /// <exception cref="TorchWorkRejectedException">It had to be computed and torch work is saturated (unless <paramref name="waitIfBusy"/>).</exception>
+    public async Task<EvaluationResult> GetAsync(Run run, CancellationToken cancellationToken = default, bool waitIfBusy = false)
     {
         if (store.LoadEvaluation(run.Id) is { } stored) return stored;
         EvaluationResult evaluation;
@@ -27,7 +28,7 @@ public sealed class RunEvaluations(RunStore store, DatasetProvider dataset, Mode
             foreach (var id in run.EnsembleMembers!)
             {
                 var member = store.Get(id) ?? throw new RunNotFoundException(id);
-                members.Add(await GetAsync(member, cancellationToken));
+                members.Add(await GetAsync(member, cancellationToken, waitIfBusy));
             }
             evaluation = Ensemble.Combine(members);
         }
@@ -39,9 +40,13 @@ public sealed class RunEvaluations(RunStore store, DatasetProvider dataset, Mode
                 throw new RunNotEvaluableException($"Run {run.Id} ({run.Name}) has no stored weights to evaluate.");
             var data = await dataset.GetAsync(cancellationToken);
             // Evaluation is CPU-bound (about 1.5 s for the seed CNN on 2 cores): keep it off the request thread,
-            // and off the thread pool, whose threads would keep an OpenMP pool that slows training (TorchThread).
+            // and off the thread pool, whose threads would keep an OpenMP pool that slows training (TorchThread),
+            // and within the one limit on torch work (decision 0016).
             cancellationToken.ThrowIfCancellationRequested();
-            evaluation = await TorchThread.RunAsync(() => models.Use(run, model => Evaluator.Evaluate(model, data.TestImages, data.TestLabels, CPU)), "evaluation");
+            Func<EvaluationResult> evaluate = () => models.Use(run, model => Evaluator.Evaluate(model, data.TestImages, data.TestLabels, CPU));
+            evaluation = waitIfBusy
+                ? await torch.RunWhenFreeAsync(evaluate, "evaluation", cancellationToken)
+                : await torch.RunAsync(evaluate, "evaluation", cancellationToken);
         }
         if (store.Get(run.Id) is not null) store.SaveEvaluation(run.Id, evaluation);
         return evaluation;

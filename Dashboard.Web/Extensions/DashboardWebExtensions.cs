@@ -35,6 +35,8 @@ public static class DashboardWebExtensions
         services.AddSingleton<Dashboard.Web.Prediction.ModelCache>();
         services.AddSingleton<Dashboard.Web.Prediction.Predictor>();
         services.AddSingleton<Dashboard.Web.Evaluation.RunEvaluations>();
+        services.AddOptions<Dashboard.Web.Torch.TorchWorkOptions>().BindConfiguration(Dashboard.Web.Torch.TorchWorkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Dashboard.Web.Torch.TorchWork>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

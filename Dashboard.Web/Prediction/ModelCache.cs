@@ -28,6 +28,7 @@ public sealed class ModelCache : IDisposable
     // Most recently used first.
     private readonly LinkedList<Entry> _order = new();
     private int _loads;
+    private int _live;
 
     public ModelCache(RunStore store, RunNotifier notifier, IOptions<PredictionOptions> options)
     {
@@ -50,6 +51,12 @@ public sealed class ModelCache : IDisposable
 
     /// <summary>How many times weights were loaded from the store (a cache miss each).</summary>
     public int Loads => Volatile.Read(ref _loads);
+
+    /// <summary>
+    /// Models loaded and not yet disposed: the cached ones plus any evicted one still finishing a prediction.
+    /// Ensemble members are cached one by one, so they count like any model.
+    /// </summary>
+    public int LiveModels => Volatile.Read(ref _live);
 
     /// <summary>Whether the run's model is loaded.</summary>
     public bool Contains(Guid runId)
@@ -100,7 +107,7 @@ public sealed class ModelCache : IDisposable
                 _order.AddFirst(node);
                 return node.Value;
             }
-            entry = new Entry(run.Id, new Lazy<nn.Module<Tensor, Tensor>>(() => Load(run), LazyThreadSafetyMode.ExecutionAndPublication));
+            entry = new Entry(this, run.Id, new Lazy<nn.Module<Tensor, Tensor>>(() => Load(run), LazyThreadSafetyMode.ExecutionAndPublication));
             _entries[run.Id] = _order.AddFirst(entry);
             while (_order.Count > _capacity)
             {
@@ -131,6 +138,7 @@ public sealed class ModelCache : IDisposable
             throw;
         }
         Interlocked.Increment(ref _loads);
+        Interlocked.Increment(ref _live);
         return model;
     }
 
@@ -173,7 +181,7 @@ public sealed class ModelCache : IDisposable
         foreach (var entry in all) entry.Dispose();
     }
 
-    private sealed class Entry(Guid runId, Lazy<nn.Module<Tensor, Tensor>> model)
+    private sealed class Entry(ModelCache owner, Guid runId, Lazy<nn.Module<Tensor, Tensor>> model)
     {
         private bool _modelDisposed;
 
@@ -199,6 +207,7 @@ public sealed class ModelCache : IDisposable
                 if (_modelDisposed || !Model.IsValueCreated) return;
                 _modelDisposed = true;
                 Model.Value.Dispose();
+                Interlocked.Decrement(ref owner._live);
             }
         }
     }

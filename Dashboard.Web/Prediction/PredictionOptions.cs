@@ -7,7 +7,10 @@ public sealed class PredictionOptions
 {
     public const string Section = "Prediction";
 
-    /// <summary>Models kept loaded; the least recently used is evicted beyond this. One ensemble may hold up to 8.</summary>
+    /// <summary>
+    /// Models kept loaded; the least recently used is evicted beyond this. Ensemble members count one each: an
+    /// ensemble larger than this loads members again on every prediction rather than holding more models.
+    /// </summary>
     [Range(1, 64)]
     public int CacheCapacity { get; set; } = 8;
 }

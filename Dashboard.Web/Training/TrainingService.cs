@@ -31,6 +31,8 @@ public sealed class TrainingService : BackgroundService
     private readonly Lock _startLock = new();
     private volatile CurrentRun? _current;
     private readonly StorageCap? _storageCap;
+    // Every run trains on this one thread: a new thread per run left a grown malloc arena behind each time (decision 0016).
+    private readonly DedicatedTorchThread _trainingThread = new("training");
 
     /// <summary>Fewest and most members of an ensemble.</summary>
     public const int MinEnsembleMembers = 2, MaxEnsembleMembers = Predictor.MaxRuns;
@@ -163,6 +165,12 @@ public sealed class TrainingService : BackgroundService
         return true;
     }
 
+    public override void Dispose()
+    {
+        _trainingThread.Dispose();
+        base.Dispose();
+    }
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var run in _store.RecoverAfterRestart())
@@ -188,6 +196,8 @@ public sealed class TrainingService : BackgroundService
             {
                 RecordFailure(id, e);
             }
+            // Idle now: hand the run's free heap pages back; a queue of runs keeps them warm (decision 0016).
+            if (_queue.Reader.Count == 0) TorchRuntime.TrimNativeHeap();
         }
     }
 
@@ -268,12 +278,10 @@ public sealed class TrainingService : BackgroundService
             _notifier.Publish(new RunStarted(id));
 
             var observer = new Observer(this, id);
-            // Training is CPU-bound and synchronous: give it its own thread, not a pool thread.
-            var result = await Task.Factory.StartNew(
-                () => checkpoint is null
-                    ? Trainer.Train(run.Config, data, observer, cancellation.Token)
-                    : Trainer.Resume(checkpoint, data, observer, cancellation.Token),
-                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            // Training is CPU-bound and synchronous: it runs on the service's own long-lived thread (decision 0016).
+            var result = await _trainingThread.RunAsync(() => checkpoint is null
+                ? Trainer.Train(run.Config, data, observer, cancellation.Token)
+                : Trainer.Resume(checkpoint, data, observer, cancellation.Token));
 
             var (status, reason) = result.Outcome switch
             {
@@ -326,7 +334,7 @@ public sealed class TrainingService : BackgroundService
         EvaluationResult evaluation;
         try
         {
-            evaluation = await _evaluations.GetAsync(run, cancellationToken);
+            evaluation = await _evaluations.GetAsync(run, cancellationToken, waitIfBusy: true);
         }
         catch (Exception e) when (e is RunNotFoundException or RunNotEvaluableException or DatasetException)
         {

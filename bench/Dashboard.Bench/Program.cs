@@ -14,6 +14,7 @@ return args.FirstOrDefault() switch
     "kill-storm" => await KillStormBench.RunAsync(Arguments.Parse(args[1..])),
     "load" => await LoadBench.RunAsync(Arguments.Parse(args[1..])),
     "bad-files" => await BadFilesBench.RunAsync(Arguments.Parse(args[1..])),
+    "memory" => await MemoryBench.RunAsync(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -36,6 +37,7 @@ static int Usage()
                Dashboard.Bench load [--launches 200] [--watchers 50] [--queue-capacity 50] [--epochs 5] [--train-subset 2000]
                Dashboard.Bench bad-files
                Dashboard.Bench predict [--iterations 1000] [--runs 1] [--threads 2] [--train-subset 4000] [--epochs 1] [--weights FILE.tsm] [--json PATH]
+               Dashboard.Bench memory [--runs 500] [--train-subset 500] [--sample N] [--env NAME=VALUE,...] [--smaps] [--json PATH]
         """);
     return 2;
 }

@@ -3,6 +3,7 @@ using Dashboard.Training.Inference;
 using Dashboard.Training.Runtime;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
+using Dashboard.Web.Torch;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Components;
 
@@ -27,6 +28,7 @@ public partial class SketchPage : IDisposable
 
     [Inject] private RunStore Store { get; set; } = null!;
     [Inject] private Predictor Predictor { get; set; } = null!;
+    [Inject] private TorchWork Torch { get; set; } = null!;
     [Inject] private RunNotifier Notifier { get; set; } = null!;
     [Inject] private DatasetProvider Dataset { get; set; } = null!;
 
@@ -113,8 +115,12 @@ public partial class SketchPage : IDisposable
         try
         {
             var pixels = image.Pixels.Select(b => (float)b).ToArray();
-            var prediction = await TorchThread.RunAsync(() => Predictor.Predict(selected, pixels), "prediction");
+            var prediction = await Torch.RunAsync(() => Predictor.Predict(selected, pixels), "prediction");
             if (sequence == _sequence) Show(image, prediction, null);
+        }
+        catch (TorchWorkRejectedException e)
+        {
+            if (sequence == _sequence) Show(image, null, e.Message);
         }
         catch (Exception e) when (e is RunNotFoundException or RunNotPredictableException or InvalidOperationException)
         {
