@@ -104,7 +104,9 @@ public sealed class HardeningTests(Browser browser) : IClassFixture<Browser>
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         var nonce = System.Text.RegularExpressions.Regex.Match(csp, "'nonce-([^']+)'").Groups[1].Value;
         Assert.NotEmpty(nonce);
-        Assert.Contains($"<script type=\"importmap\" nonce=\"{nonce}\"", html);
+        // Every inline script (Blazor's import map) must carry this response's nonce, or the browser refuses it.
+        var inline = System.Text.RegularExpressions.Regex.Matches(html, "<script(?![^>]*\\bsrc=)[^>]*>").Select(m => m.Value).ToList();
+        Assert.All(inline, tag => Assert.Contains($"nonce=\"{nonce}\"", System.Net.WebUtility.HtmlDecode(tag)));
     }
 
     [Fact]
