@@ -47,7 +47,7 @@ public sealed class BackupRestoreTests
         Dictionary<string, List<string>> expected;
         try
         {
-            using var backup = WebProcess.Command(app.Store.DatabasePath, "backup", backupFile);
+            await using var backup = DashboardProcess.Command(app.Store.DatabasePath, "backup", backupFile);
             Assert.True(await backup.WaitForExitAsync(TimeSpan.FromMinutes(3)) == 0, backup.Output + backup.Errors);
             Assert.Contains($"running dashboard (process id {Environment.ProcessId}", backup.Output);
             expected = Dump(app.Store.Database);
@@ -57,7 +57,7 @@ public sealed class BackupRestoreTests
             gate.Release();
         }
 
-        using (var restore = WebProcess.Command(restoredDb, "restore", backupFile))
+        await using (var restore = DashboardProcess.Command(restoredDb, "restore", backupFile))
             Assert.True(await restore.WaitForExitAsync(TimeSpan.FromMinutes(2)) == 0, restore.Output + restore.Errors);
 
         using (var restored = new LiteDatabase(new ConnectionString { Filename = restoredDb, ReadOnly = true }))

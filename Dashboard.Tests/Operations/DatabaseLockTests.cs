@@ -21,7 +21,7 @@ public sealed class DatabaseLockTests
         first.Store.InsertMany([running, queued]);
         var database = first.Store.DatabasePath;
 
-        using var second = WebProcess.Dashboard(database);
+        await using var second = DashboardProcess.Launch(database);
         var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         Assert.NotEqual(0, exitCode);
@@ -57,10 +57,11 @@ public sealed class DatabaseLockTests
     {
         using var dir = new TempDirectory();
         var database = Path.Combine(dir.Path, "dashboard.db");
-        using (var crashed = WebProcess.Dashboard(database))
+        await using (var crashed = DashboardProcess.Launch(database))
         {
             await crashed.WaitUntilAsync(() => OwnerAddresses(database) > 0, TimeSpan.FromSeconds(90), "the dashboard to publish its address");
-            crashed.KillHard();
+            crashed.Kill();
+            await crashed.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
         // kill -9 ran no clean-up: the lock file and the dead process's owner file are still there.
         Assert.True(File.Exists(DatabaseLock.LockPath(database)));

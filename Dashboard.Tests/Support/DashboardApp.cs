@@ -1,4 +1,5 @@
 using System.Net;
+using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Hosting;
@@ -47,6 +48,34 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
 
     /// <summary>An HttpClient to the Kestrel port.</summary>
     public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+
+    /// <summary>
+    /// Stops the app and returns only once it has let go of its database. Program.cs's <c>app.Run()</c> disposes the
+    /// host on the app's own thread when it stops, racing the factory's dispose; the loser returns at once while the
+    /// winner is still disposing services, so without this wait a restart on the same file was refused and the owner
+    /// file was still there (DatabaseLockTests failed this way under load).
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await WaitUntilDatabaseIsReleasedAsync(_settings["Storage:DatabasePath"]!, TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task WaitUntilDatabaseIsReleasedAsync(string databasePath, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        LockOwner? holder;
+        do
+        {
+            using (var probe = DatabaseLock.TryAcquire(databasePath, out holder))
+            {
+                if (probe is not null) return;
+            }
+            await Task.Delay(20);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"The disposed app still held {databasePath} after {timeout.TotalSeconds:0} s (owner file: {holder?.ToString() ?? "none"}).");
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -8,11 +8,12 @@ namespace Dashboard.Tests.Support;
 /// The real dashboard as a separate OS process (<c>dotnet Dashboard.Web.dll</c> from the build output), on a free
 /// port of 127.0.0.1 with its own LiteDB file, so that tests can stop it the way an operator or a crash does:
 /// SIGTERM (a graceful host stop) or SIGKILL. Settings are passed as environment variables (Storage__DatabasePath...).
+/// Also runs a second dashboard that should be refused, and the backup/restore commands.
 /// </summary>
 public sealed partial class DashboardProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly StringBuilder _output = new(), _errors = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private DashboardProcess(Process process) => _process = process;
@@ -25,7 +26,7 @@ public sealed partial class DashboardProcess : IAsyncDisposable
 
     public string DataDirectory { get; private init; } = "";
 
-    public string DatabasePath => Path.Combine(DataDirectory, "dashboard.db");
+    public string DatabasePath { get; private init; } = "";
 
     public bool HasExited => _process.HasExited;
 
@@ -38,22 +39,69 @@ public sealed partial class DashboardProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>What the process wrote to stderr so far (also in <see cref="Output"/>).</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_output) return _errors.ToString();
+        }
+    }
+
     /// <summary>
     /// Starts the dashboard on <paramref name="dataDirectory"/> and waits until it answers HTTP, or fails after
     /// <paramref name="readyTimeout"/> (default 60 s) with what it printed.
     /// </summary>
     public static async Task<DashboardProcess> StartAsync(string dataDirectory, IDictionary<string, string?>? settings = null, TimeSpan? readyTimeout = null)
     {
+        var timeout = readyTimeout ?? TimeSpan.FromSeconds(60);
+        var dashboard = Launch(dataDirectory, dataDirectory, ["--urls", "http://127.0.0.1:0"], settings);
+        try
+        {
+            var exited = dashboard._process.WaitForExitAsync();
+            if (await Task.WhenAny(dashboard._listening.Task, exited).WaitAsync(timeout) == exited)
+                throw new InvalidOperationException($"The dashboard exited (code {dashboard._process.ExitCode}) before it listened. It printed:\n{dashboard.Output}");
+            dashboard.BaseAddress = await dashboard._listening.Task;
+            await dashboard.WaitForHttpAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            await dashboard.DisposeAsync();
+            throw new TimeoutException($"The dashboard did not answer HTTP within {timeout}. It printed:\n{dashboard.Output}");
+        }
+        catch
+        {
+            await dashboard.DisposeAsync();
+            throw;
+        }
+        return dashboard;
+    }
+
+    /// <summary>
+    /// Starts a dashboard on <paramref name="databasePath"/> without waiting for it to listen: for one that is
+    /// expected to refuse to start, or whose start the test watches itself.
+    /// </summary>
+    public static DashboardProcess Launch(string databasePath) =>
+        Launch(Path.GetDirectoryName(databasePath)!, Path.GetDirectoryName(databasePath)!, ["--urls", "http://127.0.0.1:0"], DatabaseSetting(databasePath));
+
+    /// <summary>`backup FILE` or `restore FILE` against <paramref name="databasePath"/>; wait with <see cref="WaitForExitAsync"/>.</summary>
+    public static DashboardProcess Command(string databasePath, string command, string file) =>
+        // The database's folder may not exist yet (restore creates it), so the command runs beside the dll.
+        Launch(Path.GetDirectoryName(databasePath)!, Path.GetDirectoryName(WebDll())!, [command, file], DatabaseSetting(databasePath));
+
+    private static Dictionary<string, string?> DatabaseSetting(string databasePath) => new() { ["Storage__DatabasePath"] = databasePath };
+
+    private static DashboardProcess Launch(string dataDirectory, string workingDirectory, IReadOnlyList<string> args, IDictionary<string, string?>? settings)
+    {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = dataDirectory,
+            WorkingDirectory = workingDirectory,
         };
         info.ArgumentList.Add(WebDll());
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add("http://127.0.0.1:0");
+        foreach (var arg in args) info.ArgumentList.Add(arg);
         var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
@@ -68,29 +116,16 @@ public sealed partial class DashboardProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) environment[key] = value;
         foreach (var (key, value) in environment) info.Environment[key] = value;
 
-        var dashboard = new DashboardProcess(new Process { StartInfo = info, EnableRaisingEvents = true }) { DataDirectory = dataDirectory };
-        dashboard._process.OutputDataReceived += (_, e) => dashboard.Append(e.Data);
-        dashboard._process.ErrorDataReceived += (_, e) => dashboard.Append(e.Data);
-        dashboard._process.Exited += (_, _) => dashboard._listening.TrySetException(
-            new InvalidOperationException($"The dashboard exited (code {dashboard._process.ExitCode}) before it listened. It printed:\n{dashboard.Output}"));
+        var dashboard = new DashboardProcess(new Process { StartInfo = info })
+        {
+            DataDirectory = dataDirectory,
+            DatabasePath = environment["Storage__DatabasePath"]!,
+        };
+        dashboard._process.OutputDataReceived += (_, e) => dashboard.Append(e.Data, error: false);
+        dashboard._process.ErrorDataReceived += (_, e) => dashboard.Append(e.Data, error: true);
         dashboard._process.Start();
         dashboard._process.BeginOutputReadLine();
         dashboard._process.BeginErrorReadLine();
-        try
-        {
-            dashboard.BaseAddress = await dashboard._listening.Task.WaitAsync(readyTimeout ?? TimeSpan.FromSeconds(60));
-            await dashboard.WaitForHttpAsync(readyTimeout ?? TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            await dashboard.DisposeAsync();
-            throw new TimeoutException($"The dashboard did not answer HTTP within {readyTimeout ?? TimeSpan.FromSeconds(60)}. It printed:\n{dashboard.Output}");
-        }
-        catch
-        {
-            await dashboard.DisposeAsync();
-            throw;
-        }
         return dashboard;
     }
 
@@ -130,7 +165,20 @@ public sealed partial class DashboardProcess : IAsyncDisposable
         {
             throw new TimeoutException($"The dashboard (pid {Id}) was still running {timeout.TotalSeconds:F0} s later. Its last output:\n{Tail(Output)}");
         }
+        _process.WaitForExit(); // flushes the redirected output
         return _process.ExitCode;
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, failing with the output after <paramref name="timeout"/>.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The dashboard exited ({_process.ExitCode}) before {what}. It printed:\n{Tail(Output)}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Gave up waiting for {what} after {timeout}. The dashboard printed:\n{Tail(Output)}");
+            await Task.Delay(100);
+        }
     }
 
     private void Signal(string signal)
@@ -164,10 +212,14 @@ public sealed partial class DashboardProcess : IAsyncDisposable
         throw new TimeoutException($"GET /api/runs did not succeed in time; last: {last}.");
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool error)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            if (error) _errors.AppendLine(line);
+        }
         if (ListeningLine().Match(line) is { Success: true } match) _listening.TrySetResult(new Uri(match.Groups[1].Value.TrimEnd('/') + "/"));
     }
 

@@ -24,6 +24,7 @@ public static class StrictInput
         // Production's default is false: the 400 would go out with an empty body and the reason only in the log.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestProblems>();
+        services.AddExceptionHandler<DiskFullProblems>();
         return services;
     }
 
