@@ -19,7 +19,10 @@ public enum KillPhase
     MidBatch,
     /// <summary>After an epoch's last batch, while the test set is evaluated.</summary>
     Evaluating,
-    /// <summary>Right after a (not final) epoch's event, while its checkpoint is written.</summary>
+    /// <summary>
+    /// While a (not final) epoch and its checkpoint are written: after the epoch's last batch, once the database's
+    /// files start changing and before the epoch's event (the service publishes it after that one transaction).
+    /// </summary>
     Checkpoint,
     /// <summary>After the final epoch's event, while weights, evaluation and status are written.</summary>
     Finishing,
@@ -250,6 +253,11 @@ public sealed class KillStorm : IAsyncDisposable
                     }
                 }
                 if (!Matches(phase, e, fraction)) continue;
+                if (phase == KillPhase.Checkpoint)
+                {
+                    if (await AimAtCheckpointWriteAsync(e, timeout.Token) is { } written) return written;
+                    continue;
+                }
                 await Task.Delay(phase switch
                 {
                     KillPhase.MidBatch => _random.Next(0, 80),
@@ -272,7 +280,7 @@ public sealed class KillStorm : IAsyncDisposable
     {
         KillPhase.MidBatch => e is { Kind: "BatchProgress" } && e.Batch < e.BatchesPerEpoch && e.Batch >= fraction * (e.BatchesPerEpoch - 1),
         KillPhase.Evaluating => e is { Kind: "BatchProgress" } && e.Batch == e.BatchesPerEpoch,
-        KillPhase.Checkpoint => e is { Kind: "EpochCompleted" } && e.Epoch < _o.Epochs,
+        KillPhase.Checkpoint => e is { Kind: "BatchProgress" } && e.Batch == e.BatchesPerEpoch && e.Epoch < _o.Epochs,
         KillPhase.Finishing => e is { Kind: "EpochCompleted" } && e.Epoch == _o.Epochs,
         _ => false,
     };
@@ -287,6 +295,45 @@ public sealed class KillStorm : IAsyncDisposable
         "RunStarted" => "after RunStarted, before the first batch report",
         _ => $"after {e.Kind}",
     } + $", {(DateTime.UtcNow - e.ReceivedUtc).TotalMilliseconds:F0} ms after that event";
+
+    /// <summary>
+    /// The epoch and its checkpoint are stored in one transaction after the test set is evaluated, and only then is
+    /// the epoch published, so no hub event marks the write. Watch the database file and LiteDB's log beside it from
+    /// the epoch's last batch; kill 0–40 ms after they first change, unless the epoch's event came first (a miss:
+    /// aim at the next epoch). Null when nothing changed before the event.
+    /// </summary>
+    private async Task<(string Evidence, Guid? RunId)?> AimAtCheckpointWriteAsync(HubEvent lastBatch, CancellationToken token)
+    {
+        var files = new[] { _settings.DatabasePath, Path.ChangeExtension(_settings.DatabasePath, null) + "-log.db" };
+        var before = files.Select(Signature).ToArray();
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            while (_hub!.Live.TryRead(out var e))
+            {
+                _lastEvent = e;
+                if (e is { Kind: "EpochCompleted" } && e.RunId == lastBatch.RunId) return null;
+            }
+            var now = files.Select(Signature).ToArray();
+            if (!now.SequenceEqual(before))
+            {
+                var seen = DateTime.UtcNow;
+                await Task.Delay(_random.Next(0, 40), token);
+                var evidence = $"checkpoint write: epoch {lastBatch.Epoch}'s last batch done, database files changed {(DateTime.UtcNow - seen).TotalMilliseconds:F0} ms before the kill "
+                    + $"(log {before[1].Length:N0} → {now[1].Length:N0} bytes, file {before[0].Length:N0} → {now[0].Length:N0} bytes)";
+                while (_hub.Live.TryRead(out var later)) _lastEvent = later;
+                var published = _lastEvent is { Kind: "EpochCompleted" } && _lastEvent.RunId == lastBatch.RunId;
+                return (evidence + (published ? ", its epoch event arrived just before the kill" : ", its epoch event not yet seen"), lastBatch.RunId);
+            }
+            await Task.Delay(1, token);
+        }
+    }
+
+    private static (long Length, DateTime Written) Signature(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? (info.Length, info.LastWriteTimeUtc) : (0, default);
+    }
 
     /// <summary>
     /// The training service loads the data set on a thread named "data set load" (TorchThread) when its first
