@@ -19,15 +19,17 @@ internal static class ArtifactSizes
         foreach (var file in store.GetCollection<BsonDocument>(Files).FindAll())
         {
             var length = file["length"].AsInt64;
-            var id = file["_id"].AsString;
-            if (id.StartsWith("weights/", StringComparison.Ordinal)) weights += length;
-            else if (id.StartsWith("checkpoints/", StringComparison.Ordinal)) checkpoints += length;
-            else if (id.StartsWith("evaluations/", StringComparison.Ordinal)) evaluations += length;
-            else other += length;
+            switch (RunStore.KindOfFile(file["_id"].AsString))
+            {
+                case ArtifactKind.Weights: weights += length; break;
+                case ArtifactKind.Checkpoint: checkpoints += length; break;
+                case ArtifactKind.Evaluation: evaluations += length; break;
+                default: other += length; break;
+            }
         }
         return new ArtifactBytes(weights, checkpoints, evaluations, other);
     }
 
     public static long CheckpointBytes(RunStore store, Guid runId) =>
-        store.GetCollection<BsonDocument>(Files).FindById("checkpoints/" + runId.ToString("N"))?["length"].AsInt64 ?? 0;
+        store.GetCollection<BsonDocument>(Files).FindById(RunStore.FileId(ArtifactKind.Checkpoint, runId))?["length"].AsInt64 ?? 0;
 }

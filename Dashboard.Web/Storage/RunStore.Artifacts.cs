@@ -126,12 +126,19 @@ public sealed partial class RunStore
         return problems;
     }
 
-    private static string FileId(ArtifactKind kind, Guid id) => kind switch
+    /// <summary>The file-storage id of a run's artifact: a folder-like prefix per kind, then the run id.</summary>
+    internal static string FileId(ArtifactKind kind, Guid id) => FilePrefix(kind) + id.ToString("N");
+
+    /// <summary>The kind whose files have this id's prefix, or null for a file that is no artifact.</summary>
+    internal static ArtifactKind? KindOfFile(string fileId) =>
+        Enum.GetValues<ArtifactKind>().Cast<ArtifactKind?>().FirstOrDefault(k => fileId.StartsWith(FilePrefix(k!.Value), StringComparison.Ordinal));
+
+    private static string FilePrefix(ArtifactKind kind) => kind switch
     {
         ArtifactKind.Weights => "weights/",
         ArtifactKind.Checkpoint => "checkpoints/",
         _ => "evaluations/",
-    } + id.ToString("N");
+    };
 
     private static string FileName(ArtifactKind kind, Guid id) => id.ToString("N") + kind switch
     {
