@@ -86,6 +86,10 @@ public sealed class ResumeGalleryEnsembleBrowserTests(Browser browser) : IClassF
             var snackbars = string.Join(" | ", await page.Locator(".mud-snackbar").AllTextContentsAsync());
             Assert.Fail($"No ensemble page opened. Snackbars: {snackbars}; selection: {await page.GetByTestId("selection-count").TextContentAsync()}");
         }
+        // The path changes before the run page replaces the grid, whose status chips also match run-status:
+        // wait for the ensemble's own members table first (a CI run read the grid's "Completed" and counted 0 members).
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=ensemble-members] tbody tr').length >= 2",
+            null, new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 });
         await WaitForStatusAsync(page, "Completed", 60_000);
         Assert.Equal(2, await page.GetByTestId("ensemble-members").Locator("tbody tr").CountAsync());
         await page.GetByTestId("report-accuracy").WaitForAsync();

@@ -68,10 +68,14 @@ public static class DashboardWebExtensions
         app.UseDashboardSecurity();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseApiProblems();
+        app.UseDashboardAccess();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
+        // Styles and scripts load before sign-in (the sign-in page needs them); they hold nothing private.
+        app.MapStaticAssets().AllowAnonymous();
+        // The API's description is for users of the API: signed in, like the API itself (the fallback policy).
         app.MapOpenApi();
+        app.MapAccountEndpoints();
         app.MapRunsApi();
         app.MapAnnotationsApi();
         app.MapStudiesApi();

@@ -1,9 +1,12 @@
 using Dashboard.Web.Training;
+using Dashboard.Web.Accounts;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Dashboard.Web.Hubs;
 
-/// <summary>Broadcasts run events to any SignalR client at <see cref="Path"/>. Clients only listen.</summary>
+/// <summary>Broadcasts run events to signed-in SignalR clients (cookie or API token) at <see cref="Path"/>. Clients only listen.</summary>
+[Authorize(Policy = Policies.View)]
 public sealed class TrainingHub : Hub
 {
     public const string Path = "/hubs/training";

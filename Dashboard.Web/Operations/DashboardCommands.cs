@@ -10,12 +10,16 @@ namespace Dashboard.Web.Operations;
 /// </summary>
 public static class DashboardCommands
 {
-    private const string Usage = "Usage: Dashboard.Web backup FILE | restore FILE  (Storage:DatabasePath names the database)";
+    /// <summary>The environment variable holding an admin's API token, for `backup` from a dashboard in Accounts mode.</summary>
+    public const string TokenVariable = "DASHBOARD_TOKEN";
+
+    private const string Usage = "Usage: Dashboard.Web backup FILE | restore FILE | users …  (Storage:DatabasePath names the database)";
 
     /// <summary>The exit code of the command that <paramref name="args"/> name, or null when they name none (start the dashboard).</summary>
     public static int? TryRun(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("backup" or "restore")) return null;
+        if (args.Length == 0 || args[0] is not ("backup" or "restore" or "users")) return null;
+        if (args[0] == "users") return Accounts.UsersCommand.Run(args[1..], DatabasePath(WebApplication.CreateBuilder([]).Configuration));
         if (args.Length < 2 || args[1].StartsWith('-'))
         {
             Console.Error.WriteLine(Usage);
@@ -23,8 +27,7 @@ public static class DashboardCommands
         }
         // The dashboard's own configuration sources (appsettings, environment, command line), nothing else started.
         var configuration = WebApplication.CreateBuilder(args[2..]).Configuration;
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var database = Path.GetFullPath(storage.DatabasePath);
+        var database = DatabasePath(configuration);
         var file = Path.GetFullPath(args[1]);
         try
         {
@@ -38,6 +41,9 @@ public static class DashboardCommands
             return 1;
         }
     }
+
+    private static string DatabasePath(IConfiguration configuration) =>
+        Path.GetFullPath((configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions()).DatabasePath);
 
     /// <summary>Writes a consistent copy of <paramref name="database"/> to <paramref name="file"/>, asking the running dashboard if there is one.</summary>
     public static async Task<string> BackupAsync(string database, string file)
@@ -73,9 +79,16 @@ public static class DashboardCommands
             // Loopback only: the dashboard's own (development) certificate need not be trusted here.
             ServerCertificateCustomValidationCallback = (_, _, _, _) => true,
         }) { BaseAddress = address, Timeout = TimeSpan.FromHours(1) };
+        // In Accounts mode the snapshot (every run, user and token hash) is an admin's: say who with an API token.
+        if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         try
         {
             using var response = await http.GetAsync(OperationsApi.BackupPath, HttpCompletionOption.ResponseHeadersRead);
+            if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+                throw new CommandFailedException(
+                    $"The dashboard (process id {holder.ProcessId}) runs with accounts and refused the backup ({(int)response.StatusCode}): " +
+                    $"set {TokenVariable} to an admin's API token (made on the Tokens page) and run the command again.");
             if (!response.IsSuccessStatusCode)
                 throw new CommandFailedException($"The dashboard (process id {holder.ProcessId}) refused the backup: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             await using (var output = File.Create(partial))

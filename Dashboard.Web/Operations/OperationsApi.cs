@@ -12,7 +12,7 @@ public static class OperationsApi
     {
         app.MapGet("/api/status", GetStatus).WithTags("Operations").WithName("GetStatus")
             .WithSummary("Database and artifact sizes, free disk, the queue, retention settings and its last pass.");
-        app.MapGet(BackupPath, GetBackupAsync).WithTags("Operations").WithName("GetBackup")
+        app.MapGet(BackupPath, GetBackupAsync).RequireAuthorization(Accounts.Policies.Admin).WithTags("Operations").WithName("GetBackup")
             .WithSummary("A consistent snapshot of the whole database as a LiteDB file; from loopback only.");
         return app;
     }
