@@ -52,6 +52,9 @@ public sealed class SignInTests(Browser browser) : IClassFixture<Browser>
         await page.SetViewportSizeAsync(360, 740);
 
         await page.GotoAsync(new Uri(app.BaseAddress, "signin?ReturnUrl=%2Fruns").ToString());
+        await page.GetByTestId("signin-submit").ClickAsync();
+        await page.GetByText("Enter your user name.").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.True(await page.GetByText("Enter your password.").IsVisibleAsync(), "An empty form names both missing fields.");
         await page.GetByTestId("signin-name").FillAsync("mia");
         await page.GetByTestId("signin-password").FillAsync(WrongPassword);
         await page.GetByTestId("signin-submit").ClickAsync();
@@ -60,6 +63,9 @@ public sealed class SignInTests(Browser browser) : IClassFixture<Browser>
         await error.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         Assert.Equal("Wrong user name or password.", (await error.TextContentAsync())?.Trim());
         Assert.Equal("mia", await page.GetByTestId("signin-name").InputValueAsync());
+        // The password is not sent back in the page.
+        Assert.Equal("", await page.GetByTestId("signin-password").InputValueAsync());
+        Assert.DoesNotContain(WrongPassword, await page.ContentAsync());
         await Browser.ScreenshotAsync(page, "signin-wrong-password-narrow");
         Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "dashboard.auth");
         await page.GotoAsync(new Uri(app.BaseAddress, "runs").ToString());
