@@ -31,6 +31,9 @@ public static class DashboardWebExtensions
         services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
         services.AddHostedService<TrainingHubForwarder>();
         services.AddStudies();
+        // Who may change which run or study, and the audit record of each change (RunActions, StudyActions).
+        services.AddSingleton<Dashboard.Web.Accounts.RunActions>();
+        services.AddSingleton<Dashboard.Web.Accounts.StudyActions>();
         services.AddOptions<Dashboard.Web.Prediction.PredictionOptions>().BindConfiguration(Dashboard.Web.Prediction.PredictionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Dashboard.Web.Prediction.ModelCache>();
         services.AddSingleton<Dashboard.Web.Prediction.Predictor>();
