@@ -1,0 +1,49 @@
+using Dashboard.Worker;
+using Dashboard.Worker.Jobs;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+// Declared in the DI namespace so that Program.cs needs no usings.
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class WorkerServiceCollectionExtensions
+{
+    /// <summary>A Hangfire server on PostgreSQL that serves <c>Worker:Queues</c> with <c>Worker:Slots</c> workers.</summary>
+    public static IServiceCollection AddDashboardWorker(this IServiceCollection services)
+    {
+        services.AddOptions<JobQueueOptions>()
+            .BindConfiguration(JobQueueOptions.Section)
+            .Configure<IConfiguration>((o, configuration) => o.ConnectionString = configuration.GetConnectionString(JobQueueOptions.ConnectionStringName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddHangfire((provider, configuration) =>
+        {
+            var queue = provider.GetRequiredService<IOptions<JobQueueOptions>>().Value;
+            configuration
+                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                // Job types are recorded without assembly versions, so a dashboard and workers built apart still agree.
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UsePostgreSqlStorage(c => c.UseNpgsqlConnection(queue.ConnectionString), queue.StorageOptions());
+        });
+        services.AddHangfireServer((provider, server) =>
+        {
+            var worker = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            server.ServerName = worker.DisplayName;
+            server.WorkerCount = worker.Slots;
+            server.Queues = worker.QueuesToServe;
+            server.HeartbeatInterval = worker.HeartbeatInterval;
+            server.ServerTimeout = worker.ServerTimeout;
+            server.ServerCheckInterval = worker.HeartbeatInterval;
+        });
+
+        services.AddSingleton(provider => NpgsqlDataSource.Create(provider.GetRequiredService<IOptions<JobQueueOptions>>().Value.ConnectionString!));
+        services.AddTransient<ProbeJob>();
+        return services;
+    }
+}
