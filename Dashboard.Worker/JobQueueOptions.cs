@@ -62,11 +62,4 @@ public sealed class JobQueueOptions : IValidatableObject
         EnableLongPolling = true,
         PrepareSchemaIfNecessary = true,
     };
-
-    /// <summary>A storage on this queue, for a process that enqueues or reads jobs without the DI setup.</summary>
-    public PostgreSqlStorage CreateStorage()
-    {
-        var options = StorageOptions();
-        return new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(ConnectionString!, options), options);
-    }
 }

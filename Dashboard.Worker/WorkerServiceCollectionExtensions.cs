@@ -1,7 +1,6 @@
 using Dashboard.Worker;
 using Dashboard.Worker.Jobs;
 using Hangfire;
-using Hangfire.PostgreSql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -22,15 +21,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddHangfire((provider, configuration) =>
-        {
-            var queue = provider.GetRequiredService<IOptions<JobQueueOptions>>().Value;
-            configuration
-                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                // Job types are recorded without assembly versions, so a dashboard and workers built apart still agree.
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings()
-                .UsePostgreSqlStorage(c => c.UseNpgsqlConnection(queue.ConnectionString), queue.StorageOptions());
-        });
+            configuration.UseDashboardQueue(provider.GetRequiredService<IOptions<JobQueueOptions>>().Value));
         services.AddHangfireServer((provider, server) =>
         {
             var worker = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
