@@ -86,6 +86,21 @@ public sealed class HangfireWorkerTests(ITestOutputHelper output)
     private static NpgsqlDataSource Observer(PostgresServer postgres) =>
         NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Pooling = false }.ConnectionString);
 
+    [Theory]
+    [InlineData("ConnectionStrings__Hangfire", "", "ConnectionStrings:Hangfire is not set")]
+    [InlineData("ConnectionStrings__Hangfire", "Host=127.0.0.1;Colour=blue", "ConnectionStrings:Hangfire is not a valid PostgreSQL connection string")]
+    [InlineData("Worker__Slots", "0", "Worker:Slots must be between 1 and 64")]
+    [InlineData("Worker__Queues__0", "GPU", "Worker:Queues has \"GPU\"")]
+    public async Task WorkerWithABadSettingStopsAtStartAndNamesIt(string key, string value, string message)
+    {
+        // Port 1 of loopback: nothing answers there, and a bad setting must stop the worker before it connects at all.
+        var settings = new Dictionary<string, string> { ["ConnectionStrings__Hangfire"] = "Host=127.0.0.1;Port=1;Username=dash", [key] = value };
+        await using var worker = WorkerProcess.Start("worker-bad", settings);
+        var exitCode = await worker.WaitForExitAsync(WorkerStart);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, worker.Output, StringComparison.Ordinal);
+    }
+
     private static JobQueueOptions QueueOptions(PostgresServer postgres) => new()
     {
         ConnectionString = postgres.ConnectionString,

@@ -77,6 +77,22 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the worker to end by itself and returns its exit code, or fails after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"Worker {Name} (pid {Id}) still ran {timeout.TotalSeconds:F0} s later. It printed:\n{Tail()}");
+        }
+        _process.WaitForExit(); // flushes the redirected output
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: the worker ends at once, as in a crash or an out-of-memory kill, and waits for that.</summary>
     public async Task KillAsync()
     {
