@@ -8,7 +8,8 @@ public static class Program
 {
     public static async Task Main(string[] args)
     {
-        // appsettings.json sits beside the dll, wherever the worker is started from.
+        // Defaults live in the options classes. The project ships no appsettings.json: Dashboard.Tests references it,
+        // and its file would replace the dashboard's in the tests' output. One beside the dll is read if present.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddDashboardWorker();
         using var host = builder.Build();
