@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Dashboard.Worker;
 
-/// <summary>A training worker: a Hangfire server that takes runs from PostgreSQL (docs/decisions/0019).</summary>
+/// <summary>A training worker: a Hangfire server that takes runs from PostgreSQL (docs/decisions/0020).</summary>
 public static class Program
 {
     public static async Task Main(string[] args)

@@ -15,7 +15,7 @@ namespace Dashboard.Tests.Scale;
 /// </summary>
 public sealed class HangfireWorkerTests(ITestOutputHelper output)
 {
-    // Short so that a hand-over takes seconds here; the default is 30 s (docs/decisions/0019). A live worker renews
+    // Short so that a hand-over takes seconds here; the default is 30 s (docs/decisions/0020). A live worker renews
     // its job every fifth of it, on a 1 s tick (so every 2 s here): 8 s forgives a 6 s stall of a loaded machine.
     private static readonly TimeSpan Invisibility = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan WorkerStart = TimeSpan.FromSeconds(60);

@@ -14,7 +14,7 @@ namespace Dashboard.Tests.Support;
 /// <remarks>
 /// initdb and postgres refuse to run as root. When the tests are root (as CI is), the server runs as the
 /// <c>postgres</c> user that the package creates (<c>nobody</c> if there is none) through <c>runuser</c>, on a
-/// directory chowned to it. docs/decisions/0019-hangfire-postgresql-workers.md.
+/// directory chowned to it. docs/decisions/0020-hangfire-postgresql-workers.md.
 /// </remarks>
 public sealed class PostgresServer : IAsyncDisposable
 {
