@@ -90,6 +90,7 @@ public static class DashboardWebExtensions
         app.MapEnsemblesApi();
         app.MapGalleryApi();
         app.MapOperationsApi();
+        app.MapAccountsApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
