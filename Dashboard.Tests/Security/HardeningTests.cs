@@ -44,6 +44,22 @@ public sealed class HardeningTests(Browser browser) : IClassFixture<Browser>
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/runs")).StatusCode);
     }
 
+    /// <summary>A published dashboard started from another folder reads no appsettings.json: Local mode still answers loopback names only.</summary>
+    [Fact]
+    public async Task WithoutAllowedHostsLocalModeAnswersLoopbackNamesOnly()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path, new Dictionary<string, string?> { ["AllowedHosts"] = "" });
+        using var client = app.CreateHttpClient();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/runs");
+        request.Headers.Host = "rebound.attacker.example";
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/runs")).StatusCode);
+    }
+
     [Fact]
     public async Task ACancelFromAnotherOriginIsRefusedAndTheRunIsUntouched()
     {
@@ -136,18 +152,19 @@ public sealed class HardeningTests(Browser browser) : IClassFixture<Browser>
     }
 
     [Theory]
-    [InlineData("Accounts")]
-    [InlineData("Local")]
-    public async Task AnyHostNameInAllowedHostsStopsTheStartNamingTheSetting(string mode)
+    [InlineData("Accounts", "*")]
+    [InlineData("Local", "*")]
+    [InlineData("Accounts", "")]
+    public async Task AnyHostNameInAllowedHostsStopsTheStartNamingTheSetting(string mode, string allowed)
     {
         using var dir = new TempDirectory();
-        await using var factory = new UnstartedApp(dir.Path, IPAddress.Loopback, ("Access:Mode", mode), ("AllowedHosts", "*"));
+        await using var factory = new UnstartedApp(dir.Path, IPAddress.Loopback, ("Access:Mode", mode), ("AllowedHosts", allowed));
 
         var error = Record.Exception(factory.StartServer);
 
         Assert.NotNull(error);
         var messages = string.Join(" | ", Flatten(error));
-        Assert.Contains("AllowedHosts is “*”", messages);
+        Assert.Contains($"AllowedHosts is “{allowed}”", messages);
         Assert.Contains($"Access:Mode is {mode}", messages);
     }
 

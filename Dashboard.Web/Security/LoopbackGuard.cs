@@ -15,15 +15,18 @@ public sealed class LoopbackGuard(IServer server, IOptions<AccessOptions> option
 {
     public const string AllowedHostsKey = "AllowedHosts";
 
+    /// <summary>The host names Local mode answers to when <c>AllowedHosts</c> is not set (a published app run from another folder reads no appsettings.json).</summary>
+    public static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
+
     /// <summary>
-    /// Refuses <c>AllowedHosts</c> <c>*</c> (or unset, which host filtering treats alike). In Local mode any host name
-    /// lets a web page rebind its own name to 127.0.0.1 and use the dashboard as its own origin; in Accounts mode
-    /// the Host header would be believed in links and redirects the dashboard builds.
+    /// Refuses <c>AllowedHosts</c> <c>*</c>, and in Accounts mode an unset one. In Local mode any host name lets a web
+    /// page rebind its own name to 127.0.0.1 and use the dashboard as its own origin (unset, Local mode answers to
+    /// <see cref="LoopbackHosts"/> only); in Accounts mode the Host header would be believed in links and redirects.
     /// </summary>
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         var hosts = (configuration[AllowedHostsKey] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (hosts.Length > 0 && !hosts.Contains("*")) return Task.CompletedTask;
+        if (hosts.Length > 0 ? !hosts.Contains("*") : options.Value.Mode == AccessMode.Local) return Task.CompletedTask;
         var example = options.Value.Mode == AccessMode.Local ? "localhost;127.0.0.1;[::1]" : "dashboard.example.com";
         throw new InvalidOperationException(
             $"AllowedHosts is “{configuration[AllowedHostsKey]}”, which lets any host name reach the dashboard (Access:Mode is {options.Value.Mode}). " +

@@ -23,6 +23,12 @@ public static class SecurityExtensions
                 else o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(entry));
             }
         });
+        // Unset AllowedHosts means "*" to ASP.NET Core; in Local mode it means loopback names only (LoopbackGuard).
+        services.AddOptions<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>().PostConfigure<IConfiguration, IOptions<AccessOptions>>((o, configuration, access) =>
+        {
+            if (string.IsNullOrWhiteSpace(configuration[LoopbackGuard.AllowedHostsKey]) && access.Value.Mode == AccessMode.Local)
+                o.AllowedHosts = LoopbackGuard.LoopbackHosts;
+        });
         services.AddHostedService<LoopbackGuard>();
         services.AddDashboardAccounts();
         services.AddDashboardRateLimits();
