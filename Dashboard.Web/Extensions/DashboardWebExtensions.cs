@@ -27,8 +27,10 @@ public static class DashboardWebExtensions
         // stored Interrupted well within this; a write cut off by the deadline is rolled back by LiteDB (0014).
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(8));
         services.AddSingleton<RunNotifier>();
+        services.AddSingleton<InProcessRunner>();
+        services.AddSingleton<IRunRunner>(sp => sp.GetRequiredService<InProcessRunner>());
+        services.AddHostedService(sp => sp.GetRequiredService<InProcessRunner>());
         services.AddSingleton<TrainingService>();
-        services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
         services.AddHostedService<TrainingHubForwarder>();
         services.AddStudies();
         services.AddOptions<Dashboard.Web.Prediction.PredictionOptions>().BindConfiguration(Dashboard.Web.Prediction.PredictionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
