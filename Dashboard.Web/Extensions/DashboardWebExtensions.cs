@@ -5,6 +5,7 @@ using Dashboard.Web.Hubs;
 using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
+using Dashboard.Web.Workers;
 using MudBlazor.Services;
 
 // Declared in the DI namespace so that Program.cs needs no usings.
@@ -27,9 +28,7 @@ public static class DashboardWebExtensions
         // stored Interrupted well within this; a write cut off by the deadline is rolled back by LiteDB (0014).
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(8));
         services.AddSingleton<RunNotifier>();
-        services.AddSingleton<InProcessRunner>();
-        services.AddSingleton<IRunRunner>(sp => sp.GetRequiredService<InProcessRunner>());
-        services.AddHostedService(sp => sp.GetRequiredService<InProcessRunner>());
+        services.AddTrainingRunners();
         services.AddSingleton<TrainingService>();
         services.AddHostedService<TrainingHubForwarder>();
         services.AddStudies();
@@ -86,6 +85,7 @@ public static class DashboardWebExtensions
         app.MapEnsemblesApi();
         app.MapGalleryApi();
         app.MapOperationsApi();
+        app.MapWorkersApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

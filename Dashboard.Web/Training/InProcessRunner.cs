@@ -16,8 +16,8 @@ namespace Dashboard.Web.Training;
 /// <summary>What runs queued runs: this process, or training workers.</summary>
 public interface IRunRunner
 {
-    /// <summary>Queues a stored Queued run; false when the queue is full (the caller undoes the store).</summary>
-    bool TryEnqueue(Guid id);
+    /// <summary>Queues a stored Queued run; null on success, else why not (the caller undoes the store).</summary>
+    string? Enqueue(Guid id);
 
     /// <summary>Cancels a queued or running run. False if it does not exist or has already finished.</summary>
     bool Cancel(Guid id);
@@ -45,6 +45,7 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
     // Every run trains on this one thread: a new thread per run left a grown malloc arena behind each time (decision 0016).
     private readonly DedicatedTorchThread _trainingThread = new("training");
     private readonly RunExecution _execution;
+    private readonly bool _workers;
 
     public InProcessRunner(RunStore store, RunNotifier notifier, DatasetProvider dataset, RunEvaluations evaluations, IOptions<TrainingOptions> options, ILogger<InProcessRunner> logger)
     {
@@ -54,6 +55,7 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
         _logger = logger;
         _execution = new RunExecution(dataset, _trainingThread, (message, e) => logger.LogWarning(e, "{Message}", message));
         _queue = Channel.CreateBounded<Guid>(new BoundedChannelOptions(options.Value.QueueCapacity) { SingleReader = true });
+        _workers = options.Value.Mode == TrainingMode.Workers;
     }
 
     public CurrentRun? Current => _current;
@@ -61,7 +63,6 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
     /// <summary>Cancels a queued or running run. False if it does not exist or has already finished.</summary>
     public bool Cancel(Guid id)
     {
-        Run? cancelled;
         // Under the start lock: a run is either registered as started (cancel its token) or still only
         // Queued in the store (mark it Cancelled), never in between, where the cancel would be lost.
         lock (_startLock)
@@ -71,16 +72,12 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
                 running.Cancel();
                 return true;
             }
-            cancelled = _store.Update(id, r => r.Status == RunStatus.Queued
-                ? r with { Status = RunStatus.Cancelled, StatusReason = "Cancelled before it started.", FinishedUtc = DateTime.UtcNow }
-                : r);
+            return QueuedRuns.Cancel(_store, _notifier, id, r => true);
         }
-        if (cancelled?.Status != RunStatus.Cancelled || cancelled.FinishedUtc is null) return false;
-        _notifier.Publish(new RunFinished(id, RunStatus.Cancelled, cancelled.StatusReason, null));
-        return true;
     }
 
-    public bool TryEnqueue(Guid id) => _queue.Writer.TryWrite(id);
+    public string? Enqueue(Guid id) =>
+        _queue.Writer.TryWrite(id) ? null : "The training queue is full; wait for queued runs to finish or cancel some.";
 
     public override void Dispose()
     {
@@ -90,8 +87,9 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var run in _store.RecoverAfterRestart())
-            _queue.Writer.TryWrite(run.Id);
+        // With workers, queued runs wait in Hangfire's queues (PostgreSQL) and runs on workers go on: only ensembles come back here.
+        foreach (var run in _store.RecoverAfterRestart(keepWorkerRuns: _workers))
+            if (!_workers || run.IsEnsemble) _queue.Writer.TryWrite(run.Id);
         return base.StartAsync(cancellationToken);
     }
 
@@ -243,5 +241,23 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
         public void Epoch(EpochMetrics metrics, byte[] checkpoint) => inner.Epoch(metrics, checkpoint);
 
         public void Ended(RunEnd end, string? reason, TrainingResult? result) => inner.Ended(end, reason, result);
+    }
+}
+
+/// <summary>The rule for a run cancelled before anything trains it, whoever runs the queue.</summary>
+public static class QueuedRuns
+{
+    /// <summary>Marks the run Cancelled if it is still Queued and <paramref name="unclaimed"/> holds (atomically); false otherwise.</summary>
+    public static bool Cancel(RunStore store, RunNotifier notifier, Guid id, Func<Run, bool> unclaimed)
+    {
+        var cancelled = false;
+        var run = store.Update(id, r =>
+        {
+            cancelled = r.Status == RunStatus.Queued && unclaimed(r);
+            return cancelled ? r with { Status = RunStatus.Cancelled, StatusReason = "Cancelled before it started.", FinishedUtc = DateTime.UtcNow } : r;
+        });
+        if (!cancelled || run is null) return false;
+        notifier.Publish(new RunFinished(id, RunStatus.Cancelled, run.StatusReason, null));
+        return true;
     }
 }

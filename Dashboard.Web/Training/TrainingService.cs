@@ -90,13 +90,13 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
         var updated = _store.Update(id, r =>
         {
             resumable = r.Status is RunStatus.Interrupted or RunStatus.Cancelled;
-            return resumable ? r with { Status = RunStatus.Queued, StatusReason = reason, FinishedUtc = null } : r;
+            return resumable ? r with { Status = RunStatus.Queued, StatusReason = reason, FinishedUtc = null, Lease = null } : r;
         });
         if (updated is null || !resumable) return new ResumeResult(updated, "The run changed meanwhile; reload it.");
-        if (!_runner.TryEnqueue(id))
+        if (_runner.Enqueue(id) is { } refusal)
         {
             _store.Update(id, r => r with { Status = run.Status, StatusReason = run.StatusReason, FinishedUtc = run.FinishedUtc });
-            return new ResumeResult(run, "The training queue is full; wait for queued runs to finish or cancel some.");
+            return new ResumeResult(run, refusal);
         }
         _notifier.Publish(new RunQueued(id, run.Name));
         return new ResumeResult(updated, null);
@@ -106,10 +106,10 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
 
     private LaunchResult Enqueue(Run run)
     {
-        if (!_runner.TryEnqueue(run.Id))
+        if (_runner.Enqueue(run.Id) is { } refusal)
         {
             _store.Delete(run.Id);
-            return new LaunchResult(null, [new ConfigError("", "The training queue is full; wait for queued runs to finish or cancel some.")]);
+            return new LaunchResult(null, [new ConfigError("", refusal)]);
         }
         _notifier.Publish(new RunQueued(run.Id, run.Name));
         return new LaunchResult(run, []);
