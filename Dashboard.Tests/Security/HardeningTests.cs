@@ -5,8 +5,14 @@ using Dashboard.Tests.Support;
 using Dashboard.Tests.Training;
 using Dashboard.Training;
 using Dashboard.Web.Storage;
+using Dashboard.Web.Security;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Tests.Security;
 
@@ -129,14 +135,72 @@ public sealed class HardeningTests(Browser browser) : IClassFixture<Browser>
         if (e is AggregateException a) foreach (var inner in a.InnerExceptions) yield return inner.Message;
     }
 
-    private sealed class AnyInterfaceApp : WebApplicationFactory<Program>
+    [Theory]
+    [InlineData("Accounts")]
+    [InlineData("Local")]
+    public async Task AnyHostNameInAllowedHostsStopsTheStartNamingTheSetting(string mode)
+    {
+        using var dir = new TempDirectory();
+        await using var factory = new UnstartedApp(dir.Path, IPAddress.Loopback, ("Access:Mode", mode), ("AllowedHosts", "*"));
+
+        var error = Record.Exception(factory.StartServer);
+
+        Assert.NotNull(error);
+        var messages = string.Join(" | ", Flatten(error));
+        Assert.Contains("AllowedHosts is “*”", messages);
+        Assert.Contains($"Access:Mode is {mode}", messages);
+    }
+
+    /// <summary>
+    /// Accounts mode is meant for other machines: a wildcard binding passes the guard. Checked on the guard with the
+    /// addresses a server would report, not by listening on every interface of the test machine.
+    /// </summary>
+    [Fact]
+    public async Task AccountsModeMayListenOnEveryInterface()
+    {
+        var server = new BoundServer("http://0.0.0.0:5000", "http://[::]:5000");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AllowedHosts"] = "dashboard.example.com" }).Build();
+        var accounts = new LoopbackGuard(server, Options.Create(new AccessOptions { Mode = AccessMode.Accounts }), configuration);
+        var local = new LoopbackGuard(server, Options.Create(new AccessOptions { Mode = AccessMode.Local }), configuration);
+
+        await accounts.StartingAsync(CancellationToken.None);
+        await accounts.StartedAsync(CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => local.StartedAsync(CancellationToken.None));
+        Assert.Contains("0.0.0.0", refused.Message);
+    }
+
+    private sealed class BoundServer : IServer
+    {
+        public BoundServer(params string[] addresses)
+        {
+            var bound = new ServerAddressesFeature();
+            foreach (var address in addresses) bound.Addresses.Add(address);
+            Features.Set<IServerAddressesFeature>(bound);
+        }
+
+        public IFeatureCollection Features { get; } = new FeatureCollection();
+
+        public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken) where TContext : notnull => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() { }
+    }
+
+    private sealed class AnyInterfaceApp(string dir) : UnstartedApp(dir, IPAddress.Any);
+
+    /// <summary>The dashboard on real Kestrel, not started until the test says so (to see how it refuses to start).</summary>
+    private class UnstartedApp : WebApplicationFactory<Program>
     {
         private readonly string _dir;
+        private readonly (string Key, string Value)[] _settings;
 
-        public AnyInterfaceApp(string dir)
+        public UnstartedApp(string dir, IPAddress address, params (string Key, string Value)[] settings)
         {
             _dir = dir;
-            UseKestrel(o => o.Listen(IPAddress.Any, 0));
+            _settings = settings;
+            UseKestrel(o => o.Listen(address, 0));
         }
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -144,6 +208,7 @@ public sealed class HardeningTests(Browser browser) : IClassFixture<Browser>
             builder.UseEnvironment("Development");
             builder.UseSetting("Storage:DatabasePath", Path.Combine(_dir, "dashboard.db"));
             builder.UseSetting("Dataset:AllowDownload", "false");
+            foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         }
     }
 }
