@@ -1,4 +1,5 @@
-using Dashboard.Web.Training;
+using Dashboard.Web.Accounts;
+using Dashboard.Web.Security;
 
 namespace Dashboard.Web.Api;
 
@@ -7,17 +8,13 @@ public static class EnsemblesApi
 {
     public static IEndpointRouteBuilder MapEnsemblesApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/ensembles", (CreateEnsembleRequest request, TrainingService training) =>
-        {
-            var result = training.CreateEnsemble(request.RunIds ?? [], request.Name);
-            if (result.Run is { } run) return Results.Created($"/api/runs/{run.Id}", run);
-            var error = result.Errors[0];
-            // An unknown member is a 404, like every unknown run id; other refusals are the request's fault.
-            return error.Message.StartsWith("No run has the id", StringComparison.Ordinal)
-                ? Results.Problem(error.Message, statusCode: StatusCodes.Status404NotFound)
-                : Results.ValidationProblem(result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
-                    title: "The ensemble was not created.");
-        })
+        app.MapPost("/api/ensembles", (CreateEnsembleRequest request, RunActions actions, HttpContext http) =>
+            actions.CreateEnsemble(Actor.From(http.User), request.RunIds ?? [], request.Name) switch
+            {
+                { Value: { } run } => Results.Created($"/api/runs/{run.Id}", run),
+                var refused => ApiProblem.For(refused.Error!, "The ensemble was not created."),
+            })
+        .RequireAuthorization(Policies.Launch).RequireRateLimiting(RateLimits.Launch)
         .WithTags("Ensembles").WithName("CreateEnsemble")
         .WithSummary("Stores and queues an ensemble of 2–8 completed runs: its predictions are the mean of their softmax outputs on the test set.");
         return app;

@@ -28,7 +28,8 @@ public static class PredictApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            .RequireRateLimiting(Dashboard.Web.Security.RateLimits.Predict);
         return app;
     }
 

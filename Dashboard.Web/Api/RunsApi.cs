@@ -1,6 +1,8 @@
 using Dashboard.Training.Models;
 using Dashboard.Training.Runtime;
 using Dashboard.Training;
+using Dashboard.Web.Accounts;
+using Dashboard.Web.Security;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Torch;
 using Dashboard.Web.Training;
@@ -15,7 +17,7 @@ public static class RunsApi
     {
         var runs = app.MapGroup("/api/runs").WithTags("Runs");
 
-        runs.MapGet("/", (RunStore store, int? skip, int? take, string? sortBy, bool? descending, string? status, string? model, string? name) =>
+        runs.MapGet("/", (RunStore store, int? skip, int? take, string? sortBy, bool? descending, string? status, string? model, string? name, string? createdBy) =>
         {
             var filters = new List<RunFilter>();
             if (!string.IsNullOrWhiteSpace(status))
@@ -26,6 +28,7 @@ public static class RunsApi
             }
             if (!string.IsNullOrWhiteSpace(model)) filters.Add(new RunFilter(RunFields.Model, "equals", model));
             if (!string.IsNullOrWhiteSpace(name)) filters.Add(new RunFilter(RunFields.Name, "contains", name));
+            if (!string.IsNullOrWhiteSpace(createdBy)) filters.Add(new RunFilter(RunFields.CreatedBy, "equals", createdBy.Trim()));
             if (take is < 1 or > 500) return Problem("take must be between 1 and 500.");
             if (skip is < 0) return Problem("skip must not be negative.");
             try
@@ -50,47 +53,30 @@ public static class RunsApi
             store.Get(id) is { } run ? TypedResults.Ok(run) : NotFoundRun(id))
             .WithName("GetRun").WithSummary("One run with its config, epochs, report and confusion matrix.");
 
-        runs.MapPost("/", (CreateRunRequest request, TrainingService training) =>
-        {
-            var result = training.Launch(request.Config ?? new TrainingConfig(), request.Name);
-            return result.Run is { } run
-                ? Results.Created($"/api/runs/{run.Id}", run)
-                : Results.ValidationProblem(
-                    result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
-                    title: "The run was not created: the config is invalid.");
-        }).WithName("CreateRun").WithSummary("Validates, stores and queues a run.");
-
-        runs.MapPost("/{id:guid}/cancel", (Guid id, RunStore store, TrainingService training) =>
-        {
-            var run = store.Get(id);
-            if (run is null) return (IResult)NotFoundRun(id);
-            if (run.IsFinished) return ApiProblem.Conflict($"Run {id} has already finished ({run.Status}).");
-            training.Cancel(id);
-            return Results.Accepted($"/api/runs/{id}");
-        }).WithName("CancelRun").WithSummary("Cancels a queued or running run.");
-
-        runs.MapPost("/{id:guid}/resume", (Guid id, TrainingService training) =>
-        {
-            var result = training.Resume(id);
-            if (result.Run is null) return (IResult)NotFoundRun(id);
-            return result.Succeeded
-                ? Results.Accepted($"/api/runs/{id}", result.Run)
-                : ApiProblem.Conflict(result.Error!);
-        }).WithName("ResumeRun").WithSummary("Queues an interrupted or cancelled run again; it continues after its last finished epoch.");
-
-        runs.MapDelete("/{id:guid}", (Guid id, RunStore store, RunNotifier notifier) =>
-        {
-            switch (store.Delete(id))
+        runs.MapPost("/", (CreateRunRequest request, RunActions actions, HttpContext http) =>
+            actions.Launch(Actor.From(http.User), request.Config ?? new TrainingConfig(), request.Name) switch
             {
-                case DeleteOutcome.Deleted:
-                    notifier.Publish(new RunDeleted(id));
-                    return Results.NoContent();
-                case DeleteOutcome.Running:
-                    return ApiProblem.Conflict($"Run {id} is running: cancel it first, then delete it.");
-                default:
-                    return NotFoundRun(id);
-            }
-        }).WithName("DeleteRun").WithSummary("Deletes a run that is not running, with its weights.");
+                { Value: { } run } => Results.Created($"/api/runs/{run.Id}", run),
+                var refused => ApiProblem.For(refused.Error!, "The run was not created: the config is invalid."),
+            })
+            .RequireAuthorization(Policies.Launch).RequireRateLimiting(RateLimits.Launch)
+            .WithName("CreateRun").WithSummary("Validates, stores and queues a run (members and admins).");
+
+        runs.MapPost("/{id:guid}/cancel", (Guid id, RunActions actions, HttpContext http) =>
+            actions.Cancel(Actor.From(http.User), id) is { Error: { } error } ? ApiProblem.For(error) : Results.Accepted($"/api/runs/{id}"))
+            .WithName("CancelRun").WithSummary("Cancels a queued or running run (its creator or an admin).");
+
+        runs.MapPost("/{id:guid}/resume", (Guid id, RunActions actions, HttpContext http) =>
+            actions.Resume(Actor.From(http.User), id) switch
+            {
+                { Value: { } run } => Results.Accepted($"/api/runs/{id}", run),
+                var refused => ApiProblem.For(refused.Error!),
+            })
+            .WithName("ResumeRun").WithSummary("Queues an interrupted or cancelled run again; it continues after its last finished epoch (its creator or an admin).");
+
+        runs.MapDelete("/{id:guid}", (Guid id, RunActions actions, HttpContext http) =>
+            actions.Delete(Actor.From(http.User), id) is { Error: { } error } ? ApiProblem.For(error) : Results.NoContent())
+            .WithName("DeleteRun").WithSummary("Deletes a run that is not running, with its weights (its creator or an admin).");
 
         runs.MapGet("/{id:guid}/weights", async (Guid id, string? format, RunStore store, TorchWork torch, CancellationToken cancellationToken) =>
         {
@@ -156,9 +142,9 @@ public sealed record CreateRunRequest(TrainingConfig? Config, string? Name);
 public sealed record RunListResponse(IReadOnlyList<RunSummary> Items, int Total);
 
 /// <summary>A run without its per-epoch metrics, report and matrix, for lists.</summary>
-public sealed record RunSummary(Guid Id, string Name, RunStatus Status, string? StatusReason, TrainingConfig Config, double? Accuracy, double? MacroF1, double? TrainingSeconds, DateTime CreatedUtc, DateTime? FinishedUtc)
+public sealed record RunSummary(Guid Id, string Name, RunStatus Status, string? StatusReason, TrainingConfig Config, double? Accuracy, double? MacroF1, double? TrainingSeconds, DateTime CreatedUtc, DateTime? FinishedUtc, string? CreatedBy)
 {
-    public static RunSummary From(Run r) => new(r.Id, r.Name, r.Status, r.StatusReason, r.Config, r.Accuracy, r.MacroF1, r.TrainingSeconds, r.CreatedUtc, r.FinishedUtc);
+    public static RunSummary From(Run r) => new(r.Id, r.Name, r.Status, r.StatusReason, r.Config, r.Accuracy, r.MacroF1, r.TrainingSeconds, r.CreatedUtc, r.FinishedUtc, r.CreatedBy);
 }
 
 /// <summary>The API's one error shape: RFC 7807 problem details, sent as application/problem+json.</summary>
@@ -172,4 +158,17 @@ public static class ApiProblem
     public static ProblemHttpResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, detail);
 
     public static ProblemHttpResult Conflict(string detail) => Of(StatusCodes.Status409Conflict, detail);
+
+    public static ProblemHttpResult Forbidden(string detail) => Of(StatusCodes.Status403Forbidden, detail, "Not allowed");
+
+    /// <summary>A refused run or study action as its problem; an invalid request with fields is a validation problem titled <paramref name="invalidTitle"/>.</summary>
+    public static IResult For(ActionError error, string? invalidTitle = null) => error switch
+    {
+        { Kind: ActionFailure.NotFound } => NotFound(error.Message),
+        { Kind: ActionFailure.Forbidden } => Forbidden(error.Message),
+        { Kind: ActionFailure.Conflict } => Conflict(error.Message),
+        { Fields.Count: > 0 } => Results.ValidationProblem(
+            error.Fields.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()), title: invalidTitle),
+        _ => BadRequest(error.Message),
+    };
 }

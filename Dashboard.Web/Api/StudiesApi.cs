@@ -1,4 +1,6 @@
 using Dashboard.Training;
+using Dashboard.Web.Accounts;
+using Dashboard.Web.Security;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Studies;
 
@@ -31,17 +33,22 @@ public static class StudiesApi
             })
             .WithName("PlanStudy").WithSummary("The runs a design would queue (200), or why it cannot run (400, per field); nothing is stored.");
 
-        studies.MapPost("/", (StudyDesign design, StudyService service, StudyStore store) =>
-        {
-            var result = service.Launch(design);
-            return result.Study is { } study
-                ? Results.Created($"/api/studies/{study.Id}", StudyDetail.From(store.View(study)))
-                : Results.ValidationProblem(Errors(result.Plan.Errors), title: "The study was not started.");
-        }).WithName("CreateStudy").WithSummary("Expands the design and queues its runs in group order.");
+        studies.MapPost("/", (StudyDesign design, StudyActions actions, StudyStore store, HttpContext http) =>
+            actions.Launch(Actor.From(http.User), design) switch
+            {
+                { Value: { } study } => Results.Created($"/api/studies/{study.Id}", StudyDetail.From(store.View(study))),
+                var refused => ApiProblem.For(refused.Error!, "The study was not started."),
+            })
+            .RequireAuthorization(Policies.Launch).RequireRateLimiting(RateLimits.Launch)
+            .WithName("CreateStudy").WithSummary("Expands the design and queues its runs in group order (members and admins).");
 
-        studies.MapPost("/{id:guid}/cancel", (Guid id, StudyService service) =>
-            service.Cancel(id) is { } cancelled ? Results.Accepted($"/api/studies/{id}", new { cancelled }) : NotFound(id))
-            .WithName("CancelStudy").WithSummary("Cancels every queued and running run of the study.");
+        studies.MapPost("/{id:guid}/cancel", (Guid id, StudyActions actions, HttpContext http) =>
+            actions.Cancel(Actor.From(http.User), id) switch
+            {
+                { Value: { } done } => Results.Accepted($"/api/studies/{id}", new { cancelled = done.Cancelled }),
+                var refused => ApiProblem.For(refused.Error!),
+            })
+            .WithName("CancelStudy").WithSummary("Cancels every queued and running run of the study (its creator or an admin).");
         return app;
     }
 
@@ -51,17 +58,17 @@ public static class StudiesApi
     private static IResult NotFound(Guid id) => ApiProblem.NotFound($"No study has the id {id}.");
 }
 
-public sealed record StudySummary(Guid Id, string Name, DateTime CreatedUtc, StudyMode Mode, StudyStatus Status, StudyProgress Progress)
+public sealed record StudySummary(Guid Id, string Name, DateTime CreatedUtc, StudyMode Mode, StudyStatus Status, StudyProgress Progress, string? CreatedBy)
 {
-    public static StudySummary From(StudyView v) => new(v.Study.Id, v.Study.Name, v.Study.CreatedUtc, v.Study.Design.Mode, v.Progress.Status, v.Progress);
+    public static StudySummary From(StudyView v) => new(v.Study.Id, v.Study.Name, v.Study.CreatedUtc, v.Study.Design.Mode, v.Progress.Status, v.Progress, v.Study.CreatedBy);
 }
 
 public sealed record StudyMemberDetail(int Group, string Label, IReadOnlyList<StudyParameter> Varied, TrainingConfig Config, Guid RunId,
     RunStatus? Status, double? TrainingSeconds, double? Accuracy, double? MacroF1, ReportedFigures? Reported);
 
-public sealed record StudyDetail(Guid Id, string Name, DateTime CreatedUtc, StudyDesign Design, StudyStatus Status, StudyProgress Progress, IReadOnlyList<StudyMemberDetail> Members)
+public sealed record StudyDetail(Guid Id, string Name, DateTime CreatedUtc, string? CreatedBy, StudyDesign Design, StudyStatus Status, StudyProgress Progress, IReadOnlyList<StudyMemberDetail> Members)
 {
-    public static StudyDetail From(StudyView v) => new(v.Study.Id, v.Study.Name, v.Study.CreatedUtc, v.Study.Design, v.Progress.Status, v.Progress,
+    public static StudyDetail From(StudyView v) => new(v.Study.Id, v.Study.Name, v.Study.CreatedUtc, v.Study.CreatedBy, v.Study.Design, v.Progress.Status, v.Progress,
         v.Study.Members.OrderBy(m => m.Group).Select(m =>
         {
             var run = v.RunOf(m);

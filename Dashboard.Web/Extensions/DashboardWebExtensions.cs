@@ -32,6 +32,9 @@ public static class DashboardWebExtensions
         services.AddSingleton<TrainingService>();
         services.AddHostedService<TrainingHubForwarder>();
         services.AddStudies();
+        // Who may change which run or study, and the audit record of each change (RunActions, StudyActions).
+        services.AddSingleton<Dashboard.Web.Accounts.RunActions>();
+        services.AddSingleton<Dashboard.Web.Accounts.StudyActions>();
         services.AddOptions<Dashboard.Web.Prediction.PredictionOptions>().BindConfiguration(Dashboard.Web.Prediction.PredictionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Dashboard.Web.Prediction.ModelCache>();
         services.AddSingleton<Dashboard.Web.Prediction.Predictor>();
@@ -63,6 +66,9 @@ public static class DashboardWebExtensions
     {
         // Open the database at start-up, so a bad file stops the app with its message instead of failing the first request.
         app.Services.GetRequiredService<RunStore>();
+        // The audit log creates its collection's indexes when first made: at start-up, not in the first run change,
+        // which on a full disk failed with LiteDB's engine closed under the store's feet (DiskFullApiTests).
+        app.Services.GetRequiredService<Dashboard.Web.Audit.AuditLog>();
 
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);

@@ -25,6 +25,8 @@ public sealed record Run
     /// <summary>Why the run failed, was cancelled, interrupted or diverged.</summary>
     public string? StatusReason { get; init; }
     public DateTime CreatedUtc { get; init; }
+    /// <summary>The user who launched it (a study's runs: the study's creator; Local mode: "local"); null on runs stored before accounts.</summary>
+    public string? CreatedBy { get; init; }
     public DateTime? StartedUtc { get; init; }
     public DateTime? FinishedUtc { get; init; }
     /// <summary>Appended as each epoch ends, so a crash keeps every finished epoch.</summary>

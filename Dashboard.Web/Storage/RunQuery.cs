@@ -47,6 +47,8 @@ public static class RunFields
     public const string Tags = "Tags";
     /// <summary>Filter with "equals" and the study's Guid, or "is empty"/"is not empty".</summary>
     public const string Study = "Study";
+    /// <summary>The user who launched the run; "equals" a user name, or "is empty" for runs stored before accounts.</summary>
+    public const string CreatedBy = "CreatedBy";
 
     public static IReadOnlyDictionary<string, string> Paths { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -63,5 +65,6 @@ public static class RunFields
         [Created] = "$.CreatedUtc",
         [Tags] = "$.Tags[*]",
         [Study] = "$.StudyId",
+        [CreatedBy] = "$.CreatedBy",
     };
 }

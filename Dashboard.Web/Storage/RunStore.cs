@@ -85,7 +85,7 @@ public sealed partial class RunStore : IDisposable
             : null;
     }
 
-    public Run Create(TrainingConfig config, string? name = null)
+    public Run Create(TrainingConfig config, string? name = null, string? createdBy = null)
     {
         var id = Guid.NewGuid();
         var run = new Run
@@ -94,12 +94,13 @@ public sealed partial class RunStore : IDisposable
             Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
             Config = config,
             Status = RunStatus.Queued,
+            CreatedBy = createdBy,
         };
         return Insert(run);
     }
 
     /// <summary>Stores a queued ensemble of <paramref name="members"/> (checked by the caller).</summary>
-    public Run CreateEnsemble(IReadOnlyList<Run> members, string? name = null)
+    public Run CreateEnsemble(IReadOnlyList<Run> members, string? name = null, string? createdBy = null)
     {
         var run = new Run
         {
@@ -108,6 +109,7 @@ public sealed partial class RunStore : IDisposable
             Config = new TrainingConfig { Model = EnsembleModelName, Epochs = 0 },
             Status = RunStatus.Queued,
             EnsembleMembers = members.Select(m => m.Id).ToList(),
+            CreatedBy = createdBy,
         };
         return Insert(run);
     }

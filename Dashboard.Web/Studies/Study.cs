@@ -12,6 +12,8 @@ public sealed record Study
     public Guid Id { get; init; }
     public string Name { get; init; } = "";
     public DateTime CreatedUtc { get; init; }
+    /// <summary>The user who launched it; null on studies stored before accounts.</summary>
+    public string? CreatedBy { get; init; }
     public StudyDesign Design { get; init; } = new();
     public List<StudyMember> Members { get; init; } = [];
 

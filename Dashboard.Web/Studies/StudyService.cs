@@ -16,8 +16,9 @@ public sealed class StudyService(StudyStore studies, RunStore runs, TrainingServ
     /// <summary>
     /// Queues the control and every variant in group order, then stores the study. If a run cannot be
     /// queued (a full queue), the runs queued so far are cancelled and removed, and nothing is stored.
+    /// <paramref name="createdBy"/> is recorded on the study and on each of its runs.
     /// </summary>
-    public StudyLaunchResult Launch(StudyDesign design)
+    public StudyLaunchResult Launch(StudyDesign design, string? createdBy = null)
     {
         var plan = StudyPlanner.Expand(design);
         var device = design.Control.Validate(TrainingService.CudaAvailable).Where(e => e.Field == nameof(TrainingConfig.Device)).ToList();
@@ -29,7 +30,7 @@ public sealed class StudyService(StudyStore studies, RunStore runs, TrainingServ
         var members = new List<StudyMember>();
         foreach (var group in plan.Groups)
         {
-            var launched = training.Launch(group.Config, $"{name} · {group.Group} {group.Label}");
+            var launched = training.Launch(group.Config, $"{name} · {group.Group} {group.Label}", createdBy);
             if (launched.Run is not { } run)
             {
                 RollBack(members);
@@ -46,7 +47,7 @@ public sealed class StudyService(StudyStore studies, RunStore runs, TrainingServ
                 Reported = group.Reported,
             });
         }
-        var study = new Study { Id = id, Name = name, CreatedUtc = DateTime.UtcNow, Design = design with { Name = name }, Members = members };
+        var study = new Study { Id = id, Name = name, CreatedUtc = DateTime.UtcNow, CreatedBy = createdBy, Design = design with { Name = name }, Members = members };
         studies.Insert(study);
         logger.LogInformation("Study {StudyId} '{Name}' queued {Count} runs", id, name, members.Count);
         return new StudyLaunchResult(study, plan);
@@ -67,7 +68,7 @@ public sealed class StudyService(StudyStore studies, RunStore runs, TrainingServ
         foreach (var member in members)
         {
             training.Cancel(member.RunId);
-            if (runs.Delete(member.RunId) == DeleteOutcome.Deleted) notifier.Publish(new RunDeleted(member.RunId));
+            notifier.DeleteAndAnnounce(runs, member.RunId);
         }
     }
 }

@@ -29,21 +29,24 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
     /// <summary>Whether CUDA can be used, for the form to say so before launch.</summary>
     public static bool CudaAvailable => TorchRuntime.CudaAvailable;
 
-    /// <summary>Validates, stores and queues a run. Nothing is stored when the config is invalid or the queue is full.</summary>
-    public LaunchResult Launch(TrainingConfig config, string? name = null)
+    /// <summary>
+    /// Validates, stores and queues a run made by <paramref name="createdBy"/> (RunActions checks that they may).
+    /// Nothing is stored when the config is invalid or the queue is full.
+    /// </summary>
+    public LaunchResult Launch(TrainingConfig config, string? name = null, string? createdBy = null)
     {
         var errors = config.Validate(CudaAvailable);
         if (name is { Length: > MaxNameLength }) errors = [.. errors, NameTooLong(name)];
         if (errors.Count > 0) return new LaunchResult(null, errors);
         if (_storageCap?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
-        return Enqueue(_store.Create(config, name));
+        return Enqueue(_store.Create(config, name, createdBy));
     }
 
     /// <summary>
     /// Stores and queues an ensemble of 2–8 distinct completed runs with weights (not ensembles themselves).
     /// Nothing is stored when a member is refused.
     /// </summary>
-    public LaunchResult CreateEnsemble(IReadOnlyList<Guid> memberIds, string? name = null)
+    public LaunchResult CreateEnsemble(IReadOnlyList<Guid> memberIds, string? name = null, string? createdBy = null)
     {
         var error = memberIds.Count is < MinEnsembleMembers or > MaxEnsembleMembers
             ? $"An ensemble has {MinEnsembleMembers} to {MaxEnsembleMembers} members; {memberIds.Count} were given."
@@ -66,7 +69,7 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
             members.Add(member!);
         }
         if (name is { Length: > MaxNameLength }) return new LaunchResult(null, [NameTooLong(name)]);
-        return Enqueue(_store.CreateEnsemble(members, name));
+        return Enqueue(_store.CreateEnsemble(members, name, createdBy));
     }
 
     /// <summary>

@@ -7,6 +7,9 @@ namespace Dashboard.Web.Components.Shared;
 public static class RunFormat
 {
     /// <summary><c>45 s</c>, <c>3:07</c>, <c>1:02:03</c>.</summary>
+    /// <summary>Who created a run or study; a dash for those stored before accounts, which have no creator.</summary>
+    public static string Creator(string? name) => string.IsNullOrEmpty(name) ? "—" : name;
+
     public static string Duration(TimeSpan span)
     {
         if (span < TimeSpan.Zero) span = TimeSpan.Zero;

@@ -39,7 +39,7 @@ public static class RunGridQuery
     public static string? FieldFor(string? propertyName) => propertyName switch
     {
         nameof(Run.CreatedUtc) => RunFields.Created,
-        RunFields.Name or RunFields.Status or RunFields.Accuracy or RunFields.MacroF1 or RunFields.TrainingSeconds => propertyName,
+        RunFields.Name or RunFields.Status or RunFields.Accuracy or RunFields.MacroF1 or RunFields.TrainingSeconds or RunFields.CreatedBy => propertyName,
         "Config." + RunFields.Model => RunFields.Model,
         "Config." + RunFields.Epochs => RunFields.Epochs,
         "Config." + RunFields.BatchSize => RunFields.BatchSize,
