@@ -10,10 +10,11 @@ namespace Dashboard.Web.Workers;
 /// The new claim replaces the lost worker's lease, so if it comes back its reports are refused.
 /// </summary>
 public sealed class WorkerWatchdog(RunStore store, RunNotifier notifier, WorkerRegistry registry, TrainingService training,
-    IOptions<WorkersOptions> options, TimeProvider clock, ILogger<WorkerWatchdog> logger) : BackgroundService
+    IOptions<WorkersOptions> options, IOptions<TrainingOptions> trainingOptions, TimeProvider clock, ILogger<WorkerWatchdog> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (trainingOptions.Value.Mode != TrainingMode.Workers) return;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.CheckEverySeconds), clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

@@ -29,7 +29,7 @@ public static class WorkersExtensions
         services.AddSingleton<HangfireRunner>();
         services.AddSingleton<IRunRunner>(sp => WorkersMode(sp) ? sp.GetRequiredService<HangfireRunner>() : sp.GetRequiredService<InProcessRunner>());
         services.AddSingleton<WorkerWatchdog>();
-        services.AddHostedService<IHostedService>(sp => WorkersMode(sp) ? sp.GetRequiredService<WorkerWatchdog>() : new Idle());
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerWatchdog>());
         // Configured lazily: the storage (and its connection) is only made when a job is first queued, i.e. in Workers mode.
         services.AddHangfire((sp, c) => c
             .UseSimpleAssemblyNameTypeSerializer()
@@ -40,10 +40,4 @@ public static class WorkersExtensions
     }
 
     private static bool WorkersMode(IServiceProvider sp) => sp.GetRequiredService<IOptions<TrainingOptions>>().Value.Mode == TrainingMode.Workers;
-
-    private sealed class Idle : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }
