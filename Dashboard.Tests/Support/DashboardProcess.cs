@@ -130,7 +130,10 @@ public sealed partial class DashboardProcess : IAsyncDisposable
     }
 
     /// <summary>Dashboard.Web.dll of the same configuration as these tests, built by <c>dotnet build Dashboard.sln</c>.</summary>
-    public static string WebDll()
+    public static string WebDll() => ProjectDll("Dashboard.Web");
+
+    /// <summary>A project's dll of the same configuration as these tests (Dashboard.Web, Dashboard.Worker), built with them.</summary>
+    public static string ProjectDll(string project)
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = testOutput.Name; // net10.0
@@ -138,11 +141,11 @@ public sealed partial class DashboardProcess : IAsyncDisposable
         for (var dir = testOutput; dir is not null; dir = dir.Parent)
         {
             if (!File.Exists(Path.Combine(dir.FullName, "Dashboard.sln"))) continue;
-            var dll = Path.Combine(dir.FullName, "Dashboard.Web", "bin", configuration, framework, "Dashboard.Web.dll");
+            var dll = Path.Combine(dir.FullName, project, "bin", configuration, framework, project + ".dll");
             if (File.Exists(dll)) return dll;
             throw new FileNotFoundException($"{dll} is missing: build it first with `dotnet build Dashboard.sln -c {configuration}`.", dll);
         }
-        throw new DirectoryNotFoundException($"No Dashboard.sln above {testOutput.FullName}, so Dashboard.Web's build output cannot be found.");
+        throw new DirectoryNotFoundException($"No Dashboard.sln above {testOutput.FullName}, so {project}'s build output cannot be found.");
     }
 
     public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

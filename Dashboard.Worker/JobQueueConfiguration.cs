@@ -1,0 +1,19 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+
+namespace Dashboard.Worker;
+
+public static class JobQueueConfiguration
+{
+    /// <summary>
+    /// Hangfire as every process on the queue must configure it (a worker, the dashboard, a test's client): how jobs
+    /// are written, and the PostgreSQL storage with the shared timings.
+    /// </summary>
+    public static IGlobalConfiguration<PostgreSqlStorage> UseDashboardQueue(this IGlobalConfiguration configuration, JobQueueOptions queue) =>
+        configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            // Job types are recorded without assembly versions, so a dashboard and workers built apart still agree.
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(c => c.UseNpgsqlConnection(queue.ConnectionString), queue.StorageOptions());
+}

@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+using Hangfire.PostgreSql;
+using Npgsql;
+
+namespace Dashboard.Worker;
+
+/// <summary>
+/// The Hangfire queue in PostgreSQL as every process that shares it must see it (dashboard and workers alike):
+/// connection string from <c>ConnectionStrings:Hangfire</c>, timings from the <c>JobQueue</c> section.
+/// </summary>
+public sealed class JobQueueOptions : IValidatableObject
+{
+    public const string Section = "JobQueue";
+    public const string ConnectionStringName = "Hangfire";
+
+    /// <summary>Filled from <c>ConnectionStrings:Hangfire</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// How long a fetched job stays invisible to other workers after its worker last said it is alive. The worker
+    /// renews it every fifth of this time while the job runs (sliding), so a job of any length stays with a live
+    /// worker, and a killed worker's job goes to another one this long after the kill.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an idle worker looks for a job that became visible again (a new job wakes it at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00")]
+    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return new ValidationResult(
+                $"ConnectionStrings:{ConnectionStringName} is not set: give the PostgreSQL database that holds the job queue, e.g. \"Host=db;Database=dashboard;Username=dash;Password=...\".",
+                [nameof(ConnectionString)]);
+            yield break;
+        }
+        string? problem = null;
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+        }
+        catch (ArgumentException e)
+        {
+            problem = e.Message;
+        }
+        if (problem is not null)
+            yield return new ValidationResult($"ConnectionStrings:{ConnectionStringName} is not a valid PostgreSQL connection string: {problem}", [nameof(ConnectionString)]);
+    }
+
+    /// <summary>The storage options that follow from these settings; one place, so that all processes agree.</summary>
+    public PostgreSqlStorageOptions StorageOptions() => new()
+    {
+        InvisibilityTimeout = InvisibilityTimeout,
+        // Without it a job that runs longer than InvisibilityTimeout is handed to a second worker while the first
+        // still trains it (Hangfire.PostgreSql's documented behaviour); with it the timeout only measures silence.
+        UseSlidingInvisibilityTimeout = true,
+        QueuePollInterval = QueuePollInterval,
+        // LISTEN/NOTIFY: an idle worker starts a new job at once instead of at its next poll.
+        EnableLongPolling = true,
+        PrepareSchemaIfNecessary = true,
+    };
+}
