@@ -8,13 +8,6 @@ namespace Dashboard.Training.Execution;
 // Every report carries the claim's lease: once the dashboard gave the run to another worker (this one was
 // lost), the old lease is refused and the old worker stops, so a run never trains on two workers at once.
 
-/// <summary>The Hangfire job a worker runs for one queued run.</summary>
-public interface ITrainRunJob
-{
-    /// <summary>Claims, trains and reports run <paramref name="runId"/>; returns at once if the run is not claimable any more.</summary>
-    Task RunAsync(Guid runId, CancellationToken cancellationToken);
-}
-
 /// <summary>Names shared by both sides.</summary>
 public static class WorkerProtocol
 {

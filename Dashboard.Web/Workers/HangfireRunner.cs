@@ -1,3 +1,4 @@
+using Dashboard.Jobs;
 using Dashboard.Training.Execution;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;

@@ -1,7 +1,7 @@
 using Dashboard.Web.Training;
 using Dashboard.Web.Workers;
 using Hangfire;
-using Hangfire.PostgreSql;
+using Dashboard.Jobs;
 using Microsoft.Extensions.Options;
 
 // Declared in the DI namespace so that the app's composition needs no usings.
@@ -9,9 +9,6 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 public static class WorkersExtensions
 {
-    /// <summary>The connection string naming the PostgreSQL database Hangfire keeps its queues in.</summary>
-    public const string ConnectionStringName = "Hangfire";
-
     /// <summary>
     /// Who runs the queue: <see cref="InProcessRunner"/> always exists (ensembles, and every run in InProcess mode);
     /// in Workers mode runs go to Hangfire on PostgreSQL. Nothing touches PostgreSQL in InProcess mode.
@@ -20,8 +17,8 @@ public static class WorkersExtensions
     {
         services.AddOptions<WorkersOptions>().BindConfiguration(WorkersOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrainingOptions>()
-            .Validate<IConfiguration>((o, c) => o.Mode != TrainingMode.Workers || !string.IsNullOrWhiteSpace(c.GetConnectionString(ConnectionStringName)),
-                $"Training:Mode is Workers, which needs ConnectionStrings:{ConnectionStringName} (the PostgreSQL database of the job queue).");
+            .Validate<IConfiguration>((o, c) => o.Mode != TrainingMode.Workers || !string.IsNullOrWhiteSpace(c.GetConnectionString(JobQueueOptions.ConnectionStringName)),
+                $"Training:Mode is Workers, which needs ConnectionStrings:{JobQueueOptions.ConnectionStringName} (the PostgreSQL database of the job queue).");
         services.AddSingleton<InProcessRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<InProcessRunner>());
         services.AddSingleton<WorkerRegistry>();
@@ -30,12 +27,11 @@ public static class WorkersExtensions
         services.AddSingleton<IRunRunner>(sp => WorkersMode(sp) ? sp.GetRequiredService<HangfireRunner>() : sp.GetRequiredService<InProcessRunner>());
         services.AddSingleton<WorkerWatchdog>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerWatchdog>());
-        // Configured lazily: the storage (and its connection) is only made when a job is first queued, i.e. in Workers mode.
-        services.AddHangfire((sp, c) => c
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)),
-                new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true }));
+        // The queue exactly as the workers see it (Dashboard.Jobs). Configured lazily: the storage and its connection
+        // are only made when a run is first queued for workers, so InProcess mode never needs PostgreSQL.
+        services.AddOptions<JobQueueOptions>().BindConfiguration(JobQueueOptions.Section)
+            .Configure<IConfiguration>((o, c) => o.ConnectionString = c.GetConnectionString(JobQueueOptions.ConnectionStringName));
+        services.AddHangfire((sp, c) => c.UseDashboardQueue(sp.GetRequiredService<IOptions<JobQueueOptions>>().Value));
         return services;
     }
 
