@@ -12,6 +12,8 @@ public sealed record SignInOutcome(UserAccount? User, string? Error, DateTime? L
     public bool Succeeded => User is not null;
 }
 
+public enum UserStatus { Active, Locked, Disabled }
+
 /// <summary>
 /// Users: adding them, checking passwords (ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>) with
 /// lockout after <see cref="AccessOptions.MaxFailedSignIns"/> failures, and changing roles, passwords and access.
@@ -20,6 +22,8 @@ public sealed partial class AccountService(UserStore users, IOptions<AccessOptio
 {
     public const int MinPasswordLength = 10, MaxPasswordLength = 256, MaxNameLength = 64;
     private static readonly PasswordHasher<UserAccount> Hasher = new();
+    // Role and access changes check "is this the last enabled admin?" and change in one step.
+    private readonly Lock _adminChange = new();
     // Hashed against when the name is unknown, so a wrong name takes as long as a wrong password.
     private static readonly string DecoyHash = Hasher.HashPassword(new UserAccount(), Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
 
@@ -97,9 +101,16 @@ public sealed partial class AccountService(UserStore users, IOptions<AccessOptio
 
     public bool AnyUsers() => users.Count() > 0;
 
-    public string? SetRole(string name, Role role) =>
-        !Enum.IsDefined(role) ? $"Unknown role {role}."
-        : users.Update(name, u => u with { Role = role, SecurityStamp = NewStamp() }) is null ? NoSuchUser(name) : null;
+    public string? SetRole(string name, Role role)
+    {
+        if (!Enum.IsDefined(role)) return $"Unknown role {role}.";
+        lock (_adminChange)
+        {
+            if (users.Find(name) is not { } user) return NoSuchUser(name);
+            if (LastAdminError(user, role, user.Disabled) is { } error) return error;
+            return users.Update(name, u => u with { Role = role, SecurityStamp = NewStamp() }) is null ? NoSuchUser(name) : null;
+        }
+    }
 
     public string? SetPassword(string name, string password) =>
         PasswordError(password) ?? (users.Update(name, u => u with
@@ -111,8 +122,32 @@ public sealed partial class AccountService(UserStore users, IOptions<AccessOptio
         }) is null ? NoSuchUser(name) : null);
 
     /// <summary>Disables or enables a user; a disabled user's sessions and tokens stop working at once.</summary>
-    public string? SetDisabled(string name, bool disabled) =>
-        users.Update(name, u => u with { Disabled = disabled, SecurityStamp = NewStamp(), FailedSignIns = 0, LockedUntilUtc = null }) is null ? NoSuchUser(name) : null;
+    public string? SetDisabled(string name, bool disabled)
+    {
+        lock (_adminChange)
+        {
+            if (users.Find(name) is not { } user) return NoSuchUser(name);
+            if (LastAdminError(user, user.Role, disabled) is { } error) return error;
+            return users.Update(name, u => u with { Disabled = disabled, SecurityStamp = NewStamp(), FailedSignIns = 0, LockedUntilUtc = null }) is null ? NoSuchUser(name) : null;
+        }
+    }
+
+    /// <summary>Ends a lockout now, instead of when it runs out.</summary>
+    public string? Unlock(string name) =>
+        users.Update(name, u => u with { FailedSignIns = 0, LockedUntilUtc = null }) is null ? NoSuchUser(name) : null;
+
+    /// <summary>Whether the user may sign in now: disabled first (a lockout does not matter then), then locked out.</summary>
+    public UserStatus StatusOf(UserAccount user) =>
+        user.Disabled ? UserStatus.Disabled
+        : user.LockedUntilUtc is { } until && until > clock.GetUtcNow().UtcDateTime ? UserStatus.Locked
+        : UserStatus.Active;
+
+    // Without an enabled admin nobody could manage users from the dashboard (only from its machine's command line).
+    private string? LastAdminError(UserAccount user, Role role, bool disabled) =>
+        user is { Role: Role.Admin, Disabled: false } && (role != Role.Admin || disabled)
+        && users.List().Count(u => u is { Role: Role.Admin, Disabled: false }) == 1
+            ? $"{user.Name} is the last enabled admin: make another user an admin first, or nobody could manage users and tokens."
+            : null;
 
     private static string NoSuchUser(string name) => $"There is no user named “{name}”.";
 

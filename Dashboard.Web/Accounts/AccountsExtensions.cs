@@ -28,6 +28,8 @@ public static class AccountsExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiTokenStore>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<TokenActions>();
+        services.AddSingleton<UserAdministration>();
 
         services.AddAuthentication(DashboardSchemes.Default)
             .AddPolicyScheme(DashboardSchemes.Default, "Local, token or cookie", o => o.ForwardDefaultSelector = SchemeFor)

@@ -75,7 +75,7 @@ public static class UsersCommand
         var users = accounts.List();
         if (users.Count == 0) return "No users yet. Add the first admin: users add NAME --role Admin";
         return string.Join('\n', users.Select(u =>
-            $"{u.Name,-24} {u.Role,-7} {(u.Disabled ? "disabled" : u.LockedUntilUtc > DateTime.UtcNow ? "locked" : "active"),-9} last sign-in {u.LastSignInUtc?.ToString("u") ?? "never"}"));
+            $"{u.Name,-24} {u.Role,-7} {accounts.StatusOf(u).ToString().ToLowerInvariant(),-9} last sign-in {u.LastSignInUtc?.ToString("u") ?? "never"}"));
     }
 
     private static string? ReadPassword()

@@ -26,7 +26,15 @@ public static class AuditActions
         StudyLaunch = "study.launch", StudyCancel = "study.cancel", StudyDelete = "study.delete",
         SignIn = "signin", SignInFailed = "signin.failed", SignOut = "signout",
         TokenCreate = "token.create", TokenRevoke = "token.revoke",
-        UserAdd = "user.add", UserRole = "user.role", UserPassword = "user.password", UserDisable = "user.disable", UserEnable = "user.enable";
+        UserAdd = "user.add", UserRole = "user.role", UserPassword = "user.password", UserDisable = "user.disable", UserEnable = "user.enable",
+        UserUnlock = "user.unlock";
+
+    /// <summary>Every action, for filters and for checking an action asked for.</summary>
+    public static readonly IReadOnlyList<string> All =
+    [
+        SignIn, SignInFailed, SignOut, TokenCreate, TokenRevoke, UserAdd, UserRole, UserPassword, UserDisable, UserEnable, UserUnlock,
+        Launch, Ensemble, Cancel, Resume, Delete, Tags, Note, StudyLaunch, StudyCancel, StudyDelete,
+    ];
 }
 
 /// <summary>

@@ -92,6 +92,7 @@ public static class DashboardWebExtensions
         app.MapGalleryApi();
         app.MapOperationsApi();
         app.MapWorkersApi();
+        app.MapAccountsApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
