@@ -22,6 +22,7 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task _delivery;
     private readonly Stopwatch _sinceBatch = Stopwatch.StartNew();
+    private int _pending;
 
     public ApiRunSink(DashboardClient client, Guid runId, Guid lease, TimeSpan deliverFor, ILogger logger)
     {
@@ -45,7 +46,7 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
     public void Batch(BatchProgress progress)
     {
         // The latest progress is all that matters: sent at most twice a second, and never behind other reports.
-        if (_sinceBatch.Elapsed < BatchEvery || _reports.Reader.Count > 0) return;
+        if (_sinceBatch.Elapsed < BatchEvery || Volatile.Read(ref _pending) > 0) return;
         _sinceBatch.Restart();
         Send("batch", new BatchReport(_lease, progress));
     }
@@ -58,7 +59,10 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
         _reports.Writer.TryComplete();
     }
 
-    private void Send(string kind, object body) => _reports.Writer.TryWrite(($"runs/{_runId}/{kind}", body));
+    private void Send(string kind, object body)
+    {
+        if (_reports.Writer.TryWrite(($"runs/{_runId}/{kind}", body))) Interlocked.Increment(ref _pending);
+    }
 
     /// <summary>Waits until every report is delivered, refused, or given up on.</summary>
     public Task FlushAsync()
@@ -71,8 +75,8 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
     {
         await foreach (var (path, body) in _reports.Reader.ReadAllAsync())
         {
-            if (LeaseLost) continue;
-            await DeliverOneAsync(path, body);
+            if (!LeaseLost) await DeliverOneAsync(path, body);
+            Interlocked.Decrement(ref _pending);
         }
     }
 

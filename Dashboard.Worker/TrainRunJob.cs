@@ -69,8 +69,17 @@ public sealed class TrainRunJob(DashboardClient dashboard, DatasetProvider datas
         active.Add(runId, sink);
         try
         {
-            await new RunExecution(dataset, thread, (m, e) => logger.LogWarning(e, "{Message}", m))
-                .ExecuteAsync(ticket, sink, sink.Stop.Token, cancellationToken);
+            try
+            {
+                await new RunExecution(dataset, thread, (m, e) => logger.LogWarning(e, "{Message}", m))
+                    .ExecuteAsync(ticket, sink, sink.Stop.Token, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                // Recorded on the run, as the dashboard does for its own: the job ends and the worker takes the next.
+                logger.LogError(e, "Run {RunId} failed", runId);
+                sink.Ended(RunEnd.Failed, $"The run failed on worker {o.Identity}: {e.Message}", null);
+            }
             await sink.FlushAsync();
             logger.LogInformation("Run {RunId} done{Lost}", runId, sink.LeaseLost ? " (it was given to another worker)" : "");
         }
