@@ -67,17 +67,28 @@ public sealed class WorkerTrainingTests(ITestOutputHelper output)
         // Only worker A is there: it claims the run. Kill it once epoch 1 and its checkpoint are stored.
         await Poll.UntilAsync(() => app.Store.Get(run.Id) is { Epochs.Count: >= 1 } r && r.Worker!.StartsWith("worker-a"), TimeSpan.FromMinutes(3),
             "worker A has stored epoch 1", () => $"run is {app.Store.Get(run.Id)?.Status} with {app.Store.Get(run.Id)?.Epochs.Count} epoch(s), worker {app.Store.Get(run.Id)?.Worker}; A printed:\n{a.Tail()}");
+        var epochOne = app.Store.Get(run.Id)!.Epochs[0];
+        var lost = new System.Collections.Concurrent.ConcurrentQueue<(DateTime At, string? Reason)>();
+        using var watch = app.Notifier.Subscribe(e =>
+        {
+            if (e is Dashboard.Web.Training.RunFinished { Status: RunStatus.Interrupted } f && f.RunId == run.Id) lost.Enqueue((DateTime.UtcNow, f.Reason));
+        });
         await a.KillAsync();
         var killedAt = DateTime.UtcNow;
         await using var b = await StartWorkerAsync("worker-b", app, postgres);
 
-        var interrupted = await WaitForStatusAsync(app, run.Id, RunStatus.Interrupted, TimeSpan.FromSeconds(60), b, acceptLater: true);
-        output.WriteLine($"Noticed {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after the kill: {interrupted.StatusReason}");
         var done = await WaitForStatusAsync(app, run.Id, RunStatus.Completed, TimeSpan.FromMinutes(4), b);
+        // Given up on once (after Workers:LostAfterSeconds of silence), then resumed by B from epoch 1's checkpoint.
+        var (at, reason) = Assert.Single(lost);
+        output.WriteLine($"Given up on {(at - killedAt).TotalSeconds:0.0} s after the kill: {reason}");
+        Assert.Contains("worker-a", reason);
+        Assert.Contains("was lost", reason);
+        Assert.InRange((at - killedAt).TotalSeconds, 5, 30);
         Assert.Equal([1, 2, 3, 4], done.Epochs.Select(e => e.Epoch));
         Assert.StartsWith("worker-b", done.Worker);
         Assert.True(done.HasWeights);
-        Assert.Contains("worker-b", b.Output);
+        // Resumed, not retrained: epoch 1 is the one worker A stored.
+        Assert.Equal(epochOne, done.Epochs[0]);
     }
 
     private static DashboardApp StartDashboard(string directory, PostgresServer postgres) => new(directory, new Dictionary<string, string?>
