@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.Worker;
 
@@ -12,6 +13,8 @@ public static class Program
         // and its file would replace the dashboard's in the tests' output. One beside the dll is read if present.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddDashboardWorker();
+        // Every report is a request: the HTTP client's per-request lines would drown the worker's own.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         using var host = builder.Build();
         await host.RunAsync();
     }

@@ -12,6 +12,24 @@ public sealed partial class WorkerOptions : IValidatableObject
     /// <summary>Shown on the Workers page and in the runs it trains; the machine's name when not set.</summary>
     public string? Name { get; set; }
 
+    /// <summary>The dashboard this worker reports to, e.g. <c>https://dashboard.lab/</c>.</summary>
+    [Required(ErrorMessage = "Worker:DashboardUrl is required: the address of the dashboard this worker reports to.")]
+    public Uri? DashboardUrl { get; set; }
+
+    /// <summary>An admin's API token from the dashboard's Tokens page; empty only for a dashboard in Local mode on this machine.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Torch threads of each run. TorchSharp's thread count is process-wide, so every slot trains with the same.</summary>
+    [Range(1, 256, ErrorMessage = "Worker:ThreadsPerSlot must be between 1 and 256.")]
+    public int ThreadsPerSlot { get; set; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>How long a run's reports are retried while the dashboard cannot be reached (it restarts, the network is cut).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
+    public TimeSpan DeliverFor { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How the dashboard tells this process from others: its name and process id (two workers may share a machine and a name).</summary>
+    public string Identity => $"{DisplayName}:{Environment.ProcessId}";
+
     /// <summary>How many jobs this worker runs at once (Hangfire's worker count).</summary>
     [Range(1, 64, ErrorMessage = "Worker:Slots must be between 1 and 64.")]
     public int Slots { get; set; } = 1;
@@ -36,6 +54,8 @@ public sealed partial class WorkerOptions : IValidatableObject
         // Hangfire's own rule for queue names; checked here so that a typo stops the worker with the setting's name.
         foreach (var queue in Queues.Where(q => !QueueName().IsMatch(q)))
             yield return new ValidationResult($"Worker:Queues has \"{queue}\": a queue name is lower-case letters, digits, '_' and '-' only.", [nameof(Queues)]);
+        if (DashboardUrl is { IsAbsoluteUri: false } || DashboardUrl is { Scheme: not ("http" or "https") })
+            yield return new ValidationResult($"Worker:DashboardUrl \"{DashboardUrl}\" must be an absolute http or https address.", [nameof(DashboardUrl)]);
         if (HeartbeatInterval * 2 > ServerTimeout)
             yield return new ValidationResult($"Worker:ServerTimeout ({ServerTimeout}) must be at least twice Worker:HeartbeatInterval ({HeartbeatInterval}), or live workers are taken for dead.", [nameof(ServerTimeout)]);
     }

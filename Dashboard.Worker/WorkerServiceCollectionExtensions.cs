@@ -1,3 +1,4 @@
+using Dashboard.Jobs;
 using Dashboard.Worker;
 using Dashboard.Worker.Jobs;
 using Hangfire;
@@ -20,8 +21,10 @@ public static class WorkerServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddHangfire((provider, configuration) =>
-            configuration.UseDashboardQueue(provider.GetRequiredService<IOptions<JobQueueOptions>>().Value));
+        services.AddHangfire((provider, configuration) => configuration
+            .UseDashboardQueue(provider.GetRequiredService<IOptions<JobQueueOptions>>().Value)
+            // The dashboard queues a run again itself when its worker is lost; Hangfire's own retries would train it twice.
+            .UseFilter(new AutomaticRetryAttribute { Attempts = 0 }));
         services.AddHangfireServer((provider, server) =>
         {
             var worker = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
@@ -35,6 +38,14 @@ public static class WorkerServiceCollectionExtensions
 
         services.AddSingleton(provider => NpgsqlDataSource.Create(provider.GetRequiredService<IOptions<JobQueueOptions>>().Value.ConnectionString!));
         services.AddTransient<ProbeJob>();
+
+        // Training runs for the dashboard: the data set, a Torch thread per slot, the dashboard's API, the heartbeat.
+        services.AddTrainingServices();
+        services.AddHttpClient<DashboardClient>();
+        services.AddSingleton<ActiveRuns>();
+        services.AddSingleton<TorchSlots>();
+        services.AddTransient<ITrainRunJob, TrainRunJob>();
+        services.AddHostedService<HeartbeatService>();
         return services;
     }
 }

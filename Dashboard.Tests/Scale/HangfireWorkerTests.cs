@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dashboard.Tests.Support;
+using Dashboard.Jobs;
 using Dashboard.Worker;
 using Dashboard.Worker.Jobs;
 using Hangfire;
@@ -125,6 +126,8 @@ public sealed class HangfireWorkerTests(ITestOutputHelper output)
             ["JobQueue__QueuePollInterval"] = queue.QueuePollInterval.ToString(),
             ["Worker__Queues__0"] = "cpu",
             ["Worker__Slots"] = "1",
+            // No dashboard here: these workers only run probe jobs; their heartbeats to it fail and are only logged.
+            ["Worker__DashboardUrl"] = "http://127.0.0.1:9/",
             ["Worker__HeartbeatInterval"] = "00:00:02",
             ["Worker__ServerTimeout"] = "00:00:10",
         });

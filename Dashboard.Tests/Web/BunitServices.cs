@@ -40,6 +40,8 @@ internal static class BunitServices
         ctx.Services.AddSingleton<Dashboard.Web.Evaluation.RunEvaluations>();
         ctx.Services.AddSingleton(Options.Create(new Dashboard.Web.Torch.TorchWorkOptions()));
         ctx.Services.AddSingleton<Dashboard.Web.Torch.TorchWork>();
+        ctx.Services.AddSingleton<InProcessRunner>();
+        ctx.Services.AddSingleton<IRunRunner>(sp => sp.GetRequiredService<InProcessRunner>());
         ctx.Services.AddSingleton<TrainingService>();
         ctx.Services.AddStudies();
         ctx.Services.AddSingleton(TimeProvider.System);

@@ -61,7 +61,7 @@ public static class StrictInput
             api.Use((http, next) =>
             {
                 if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-                    limit.MaxRequestBodySize = MaxBodyBytes;
+                    limit.MaxRequestBodySize = http.GetEndpoint()?.Metadata.GetMetadata<Workers.LargeBody>()?.Bytes ?? MaxBodyBytes;
                 return next(http);
             });
             api.UseExceptionHandler();

@@ -5,6 +5,7 @@ using Dashboard.Web.Hubs;
 using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
+using Dashboard.Web.Workers;
 using MudBlazor.Services;
 
 // Declared in the DI namespace so that Program.cs needs no usings.
@@ -27,8 +28,8 @@ public static class DashboardWebExtensions
         // stored Interrupted well within this; a write cut off by the deadline is rolled back by LiteDB (0014).
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(8));
         services.AddSingleton<RunNotifier>();
+        services.AddTrainingRunners();
         services.AddSingleton<TrainingService>();
-        services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
         services.AddHostedService<TrainingHubForwarder>();
         services.AddStudies();
         // Who may change which run or study, and the audit record of each change (RunActions, StudyActions).
@@ -90,6 +91,7 @@ public static class DashboardWebExtensions
         app.MapEnsemblesApi();
         app.MapGalleryApi();
         app.MapOperationsApi();
+        app.MapWorkersApi();
         app.MapAccountsApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

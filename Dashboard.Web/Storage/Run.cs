@@ -54,6 +54,14 @@ public sealed record Run
     /// </summary>
     public List<Guid>? EnsembleMembers { get; init; }
 
+    /// <summary>The training worker that claimed the run (null when this process trains it).</summary>
+    public string? Worker { get; init; }
+    /// <summary>
+    /// The worker's current claim: its reports must quote it. A new claim (after the worker was lost) replaces
+    /// it, so the old worker's reports are refused and a run never trains on two workers at once.
+    /// </summary>
+    public Guid? Lease { get; init; }
+
     [LiteDB.BsonIgnore]
     public bool IsEnsemble => EnsembleMembers is { Count: > 0 };
 

@@ -227,10 +227,12 @@ public sealed partial class RunStore : IDisposable
     /// At start-up: a run still marked Running was cut off by a crash or stop, so it becomes Interrupted
     /// (its finished epochs stay). Returns the Queued runs, oldest first, to be queued again.
     /// </summary>
-    public IReadOnlyList<Run> RecoverAfterRestart() => Write<IReadOnlyList<Run>>(() =>
+    public IReadOnlyList<Run> RecoverAfterRestart(bool keepWorkerRuns = false) => Write<IReadOnlyList<Run>>(() =>
     {
         foreach (var run in _runs.Find(r => r.Status == RunStatus.Running).ToList())
         {
+            // A worker's run goes on while the dashboard restarts; the watchdog decides if its worker was lost.
+            if (keepWorkerRuns && run.Lease is not null) continue;
             _runs.Update(run with
             {
                 Status = RunStatus.Interrupted,
@@ -241,6 +243,10 @@ public sealed partial class RunStore : IDisposable
         }
         return _runs.Find(r => r.Status == RunStatus.Queued).OrderBy(r => r.CreatedUtc).ToList();
     });
+
+    /// <summary>Queued or running runs that a worker has claimed.</summary>
+    public IReadOnlyList<Run> ClaimedRuns() =>
+        _runs.Find(r => r.Lease != null && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)).ToList();
 
     /// <summary>One page of runs, sorted, filtered and counted by the database.</summary>
     /// <exception cref="ArgumentException">An unknown field or operator.</exception>

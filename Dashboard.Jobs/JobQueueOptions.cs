@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Hangfire.PostgreSql;
 using Npgsql;
 
-namespace Dashboard.Worker;
+namespace Dashboard.Jobs;
 
 /// <summary>
 /// The Hangfire queue in PostgreSQL as every process that shares it must see it (dashboard and workers alike):

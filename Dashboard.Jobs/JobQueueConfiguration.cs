@@ -1,7 +1,7 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 
-namespace Dashboard.Worker;
+namespace Dashboard.Jobs;
 
 public static class JobQueueConfiguration
 {

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dashboard.Training.Execution;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Worker;
+
+/// <summary>The refusal of a report or claim by the dashboard: the run is not (or no longer) this worker's.</summary>
+public sealed class RunRefusedException(string message) : Exception(message);
+
+/// <summary>The dashboard's workers API (<see cref="WorkerProtocol.BasePath"/>), with the worker's token.</summary>
+public sealed class DashboardClient
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private readonly HttpClient _http;
+
+    public DashboardClient(HttpClient http, IOptions<WorkerOptions> options)
+    {
+        _http = http;
+        _http.BaseAddress = options.Value.DashboardUrl;
+        // Reports carry checkpoints and final results; a slow link gets minutes, not the default 100 s.
+        _http.Timeout = TimeSpan.FromMinutes(5);
+        if (options.Value.Token is { Length: > 0 } token) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public Task<HeartbeatReply> HeartbeatAsync(WorkerHeartbeat heartbeat, CancellationToken ct) => PostAsync<HeartbeatReply>("heartbeat", heartbeat, ct)!;
+
+    /// <summary>The claim, or null when the dashboard says the run is not claimable (cancelled, finished, someone else's).</summary>
+    public async Task<ClaimReply?> ClaimAsync(Guid runId, string workerId, CancellationToken ct)
+    {
+        try
+        {
+            return await PostAsync<ClaimReply>($"runs/{runId}/claim", new ClaimRequest(workerId), ct);
+        }
+        catch (RunRefusedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Posts a report; the answer's body is read as <typeparamref name="T"/> when there is one.</summary>
+    /// <exception cref="RunRefusedException">409 or 404: the run is not this worker's to report on.</exception>
+    /// <exception cref="UnauthorizedAccessException">401 or 403: the token is wrong, revoked or not an admin's.</exception>
+    /// <exception cref="HttpRequestException">The dashboard could not be reached or failed: try again.</exception>
+    public async Task<T?> PostAsync<T>(string path, object body, CancellationToken ct)
+    {
+        using var response = await _http.PostAsJsonAsync(WorkerProtocol.BasePath + "/" + path, body, Json, ct);
+        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            throw new RunRefusedException(await response.Content.ReadAsStringAsync(ct));
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            throw new UnauthorizedAccessException(
+                $"The dashboard at {_http.BaseAddress} refused this worker's token ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync(ct)} " +
+                "Set Worker:Token to an admin's API token from the dashboard's Tokens page.");
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"The dashboard answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}", null, response.StatusCode);
+        return response.Content.Headers.ContentLength is 0 ? default : await response.Content.ReadFromJsonAsync<T>(Json, ct);
+    }
+}
