@@ -94,6 +94,11 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
                 else await _client.PostAsync<object>(path, body, CancellationToken.None);
                 return;
             }
+            catch (ReportRejectedException e)
+            {
+                _logger.LogError("Run {RunId}: the dashboard rejected {Path} as malformed ({Error}); the report is dropped", _runId, path, e.Message);
+                return;
+            }
             catch (RunRefusedException e)
             {
                 _logger.LogWarning("Run {RunId}: the dashboard refused a report ({Refusal}); stopping it here", _runId, e.Message);

@@ -11,6 +11,9 @@ namespace Dashboard.Worker;
 /// <summary>The refusal of a report or claim by the dashboard: the run is not (or no longer) this worker's.</summary>
 public sealed class RunRefusedException(string message) : Exception(message);
 
+/// <summary>The dashboard found a report malformed (400, 413, 415): sending it again cannot help.</summary>
+public sealed class ReportRejectedException(string message) : Exception(message);
+
 /// <summary>The dashboard's workers API (<see cref="WorkerProtocol.BasePath"/>), with the worker's token.</summary>
 public sealed class DashboardClient
 {
@@ -54,6 +57,8 @@ public sealed class DashboardClient
             throw new UnauthorizedAccessException(
                 $"The dashboard at {_http.BaseAddress} refused this worker's token ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync(ct)} " +
                 "Set Worker:Token to an admin's API token from the dashboard's Tokens page.");
+        if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.UnsupportedMediaType)
+            throw new ReportRejectedException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"The dashboard answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}", null, response.StatusCode);
         return response.Content.Headers.ContentLength is 0 ? default : await response.Content.ReadFromJsonAsync<T>(Json, ct);

@@ -30,6 +30,8 @@ public static class WorkersApi
 
     private static IResult Heartbeat(WorkerHeartbeat heartbeat, HttpContext http, WorkerRegistry registry, RemoteRuns remote, Storage.RunStore store)
     {
+        if (heartbeat.Machine is null || heartbeat.Device is null || heartbeat.Queues is null || heartbeat.Runs is null)
+            return ApiProblem.BadRequest("A heartbeat needs workerId, machine, device, queues and runs.");
         if (string.IsNullOrWhiteSpace(heartbeat.WorkerId) || heartbeat.WorkerId.Length > 200) return ApiProblem.BadRequest("workerId must have 1 to 200 characters.");
         if (heartbeat.Runs.Count > 1000) return ApiProblem.BadRequest("A worker reports at most 1,000 runs.");
         registry.Heard(heartbeat, http.Connection.RemoteIpAddress?.ToString());
@@ -46,20 +48,34 @@ public static class WorkersApi
     }
 
     private static IResult Started(Guid id, StartedReport report, RemoteRuns remote) =>
-        WithSink(id, report.Lease, remote, sink => sink.Started(report.ResumedAfterEpoch, report.History));
+        report.History is null ? ApiProblem.BadRequest("A started report needs history (empty when the run starts over).")
+        : WithSink(id, report.Lease, remote, sink => sink.Started(report.ResumedAfterEpoch, report.History));
 
     private static IResult Batch(Guid id, BatchReport report, RemoteRuns remote)
     {
+        if (report.Progress is null) return ApiProblem.BadRequest("A batch report needs progress.");
         var answer = WithSink(id, report.Lease, remote, sink => sink.Batch(report.Progress));
         return answer is IStatusCodeHttpResult { StatusCode: 200 } ? Results.Ok(new BatchReply(remote.CancelRequested(id))) : answer;
     }
 
     private static IResult Epoch(Guid id, EpochReport report, RemoteRuns remote)
     {
+        // Fields left out arrive as null (positional records): named here rather than failing deeper.
+        if (report.Metrics is null || report.Checkpoint is null) return ApiProblem.BadRequest("An epoch report needs metrics and checkpoint.");
+        if (MetricsError(report.Metrics) is { } error) return ApiProblem.BadRequest(error);
+        var (sink, refusal) = remote.SinkFor(id, report.Lease);
+        if (sink is null) return ApiProblem.Conflict(refusal!);
         // Delivered again after a lost reply: the epoch is stored once.
-        if (remote.HasEpoch(id, report.Metrics.Epoch)) return Results.Ok();
-        return WithSink(id, report.Lease, remote, sink => sink.Epoch(report.Metrics, report.Checkpoint));
+        if (!remote.HasEpoch(id, report.Metrics.Epoch)) sink.Epoch(report.Metrics, report.Checkpoint);
+        return Results.Ok();
     }
+
+    private static string? MetricsError(Dashboard.Training.EpochMetrics m) =>
+        m.Epoch is < 1 or > Dashboard.Training.TrainingConfig.Limits.MaxEpochs ? $"metrics.epoch must be between 1 and {Dashboard.Training.TrainingConfig.Limits.MaxEpochs}."
+        : !(m.TestAccuracy is >= 0 and <= 1) ? "metrics.testAccuracy must be between 0 and 1."
+        : !(double.IsFinite(m.TrainLoss) && double.IsFinite(m.TestLoss)) ? "metrics.trainLoss and metrics.testLoss must be finite numbers."
+        : !(m.Seconds >= 0 && m.ImagesPerSecond >= 0 && double.IsFinite(m.Seconds) && double.IsFinite(m.ImagesPerSecond)) ? "metrics.seconds and metrics.imagesPerSecond must be finite and not negative."
+        : null;
 
     private static IResult Ended(Guid id, EndedReport report, RemoteRuns remote, TrainingService training)
     {

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dashboard.Training.Execution;
 using Dashboard.Web.Api;
 using Dashboard.Web.Hubs;
 using Dashboard.Web.Storage;
@@ -80,6 +81,14 @@ internal static class BadInputCatalog
         nameof(StudyDesign) => Json("""{ "name": "s", "mode": "Grid", "control": { "epochs": 1, "batchSize": 64, "trainSubset": 200, "threads": 1 }, "alternatives": { "learningRates": [0.01], "batchSizes": [32] }, "quick": { "trainSubset": 200, "epochs": 1 } }"""),
         nameof(CreateEnsembleRequest) => Json($$"""{ "runIds": ["{{t.Run}}", "{{t.OtherRun}}"], "name": "ens" }"""),
         nameof(PredictRequest) => Json($$"""{ "runIds": ["{{t.Run}}"], "pixels": [{{string.Join(",", new int[784])}}] }"""),
+        nameof(CreateTokenRequest) => Json("""{ "name": "bad-input", "role": "Viewer", "expiresInDays": 1 }"""),
+        // The workers' reports: the lease is never the run's (no worker claimed it), so even a well-formed one changes nothing.
+        nameof(WorkerHeartbeat) => Json("""{ "workerId": "w:1", "machine": "m", "device": "cpu", "slots": 1, "threadsPerSlot": 1, "queues": ["cpu"], "runs": [] }"""),
+        nameof(ClaimRequest) => Json("""{ "workerId": "w:1" }"""),
+        nameof(StartedReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "resumedAfterEpoch": 1, "history": [] }"""),
+        nameof(BatchReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "progress": { "epoch": 1, "batch": 1, "batchesPerEpoch": 2, "loss": 1.0, "imagesPerSecond": 10.0, "eta": "00:00:01" } }"""),
+        nameof(EpochReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0 }, "checkpoint": "AAAA" }"""),
+        nameof(EndedReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "end": "Failed", "reason": "bad input" }"""),
         _ => throw new InvalidOperationException($"No bad-input sample for the JSON body {type.Name}: add one to {nameof(BadInputCatalog)}.{nameof(Sample)}."),
     };
 
@@ -89,6 +98,13 @@ internal static class BadInputCatalog
         nameof(StudyDesign) => ["alternatives"],
         nameof(CreateEnsembleRequest) => ["runIds"],
         nameof(PredictRequest) => ["runIds", "pixels"],
+        nameof(CreateTokenRequest) => ["name"],
+        nameof(WorkerHeartbeat) => ["workerId", "machine", "device", "queues", "runs"],
+        nameof(ClaimRequest) => ["workerId"],
+        nameof(StartedReport) => ["history"],
+        nameof(BatchReport) => ["progress"],
+        nameof(EpochReport) => ["metrics", "checkpoint"],
+        nameof(EndedReport) => ["end"],
         _ => [],
     };
 
@@ -121,7 +137,7 @@ internal static class BadInputCatalog
     }
 
     // Free-text filters: any value is a valid query that matches nothing.
-    private static readonly HashSet<string> FreeText = ["name", "model"];
+    private static readonly HashSet<string> FreeText = ["name", "createdBy", "model"];
 
     private static IEnumerable<BadCase> QueryCases(RouteEndpoint e, string name, string method, BadInputTargets t)
     {
