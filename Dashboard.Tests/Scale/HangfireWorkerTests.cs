@@ -91,11 +91,18 @@ public sealed class HangfireWorkerTests(ITestOutputHelper output)
     [InlineData("ConnectionStrings__Hangfire", "", "ConnectionStrings:Hangfire is not set")]
     [InlineData("ConnectionStrings__Hangfire", "Host=127.0.0.1;Colour=blue", "ConnectionStrings:Hangfire is not a valid PostgreSQL connection string")]
     [InlineData("Worker__Slots", "0", "Worker:Slots must be between 1 and 64")]
+    [InlineData("Worker__DashboardUrl", "", "Worker:DashboardUrl is required")]
+    [InlineData("Worker__DashboardUrl", "ftp://dashboard/", "Worker:DashboardUrl \"ftp://dashboard/\" must be an absolute http or https address")]
     [InlineData("Worker__Queues__0", "GPU", "Worker:Queues has \"GPU\"")]
     public async Task WorkerWithABadSettingStopsAtStartAndNamesIt(string key, string value, string message)
     {
         // Port 1 of loopback: nothing answers there, and a bad setting must stop the worker before it connects at all.
-        var settings = new Dictionary<string, string> { ["ConnectionStrings__Hangfire"] = "Host=127.0.0.1;Port=1;Username=dash", [key] = value };
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Hangfire"] = "Host=127.0.0.1;Port=1;Username=dash",
+            ["Worker__DashboardUrl"] = "http://127.0.0.1:9/",
+            [key] = value,
+        };
         await using var worker = WorkerProcess.Start("worker-bad", settings);
         var exitCode = await worker.WaitForExitAsync(WorkerStart);
         Assert.NotEqual(0, exitCode);

@@ -1,3 +1,4 @@
+using Dashboard.Tests.EndToEnd;
 using Dashboard.Tests.Support;
 using Dashboard.Tests.Training;
 using Dashboard.Training;
@@ -13,7 +14,7 @@ namespace Dashboard.Tests.Scale;
 /// processes that claim runs through Hangfire, train them with TorchSharp and report over the workers API.
 /// </summary>
 [Collection(TrainingCollection.Name)]
-public sealed class WorkerTrainingTests(ITestOutputHelper output)
+public sealed class WorkerTrainingTests(ITestOutputHelper output, Browser browser) : IClassFixture<Browser>
 {
     private static readonly TimeSpan WorkerStart = TimeSpan.FromSeconds(60);
     private static readonly TrainingConfig Quick = TrainingConfig.ReportControl with { Epochs = 1, BatchSize = 128, TrainSubset = 1000, Threads = 1 };
@@ -53,6 +54,17 @@ public sealed class WorkerTrainingTests(ITestOutputHelper output)
         var byWorker = runs.GroupBy(r => r.Worker!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
         output.WriteLine(string.Join(", ", byWorker.Select(kv => $"{kv.Key}: {kv.Value}")));
         Assert.Equal(["worker-a", "worker-b"], byWorker.Keys.Order());
+
+        // The Workers page lists both, and a run's page names its worker.
+        var (page, consoleErrors) = await browser.NewPageAsync();
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "workers"));
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=worker-row]').length === 2",
+            null, new Microsoft.Playwright.PageWaitForFunctionOptions { Timeout = 15_000 });
+        await Browser.ScreenshotAsync(page, "workers");
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, $"runs/{runs[0].Id}"));
+        Assert.Contains("worker worker-", await page.GetByTestId("run-worker").First.TextContentAsync());
+        Assert.Empty(consoleErrors);
+        await page.Context.CloseAsync();
     }
 
     [Fact]
