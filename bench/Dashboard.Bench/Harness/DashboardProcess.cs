@@ -154,12 +154,15 @@ public sealed class DashboardProcess : IDisposable
     }
 
     /// <summary>Dashboard.Web/bin/Release/net10.0/Dashboard.Web.dll of the repository this program was built from.</summary>
-    public static string FindWebDll()
+    public static string FindWebDll() => FindProjectDll("Dashboard.Web");
+
+    /// <summary>PROJECT/bin/Release/net10.0/PROJECT.dll (Dashboard.Web, Dashboard.Worker) of the repository this program was built from.</summary>
+    public static string FindProjectDll(string project)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (!File.Exists(Path.Combine(dir.FullName, "Dashboard.sln"))) continue;
-            var dll = Path.Combine(dir.FullName, "Dashboard.Web", "bin", "Release", "net10.0", "Dashboard.Web.dll");
+            var dll = Path.Combine(dir.FullName, project, "bin", "Release", "net10.0", project + ".dll");
             if (File.Exists(dll)) return dll;
             throw new FileNotFoundException($"{dll} is missing: build it first with `dotnet build Dashboard.sln -c Release`.", dll);
         }
