@@ -54,7 +54,7 @@ public partial class SketchPage : IDisposable
             Take = 500,
             SortBy = RunFields.Accuracy,
             Descending = true,
-            Filters = [new RunFilter(RunFields.Status, "equals", RunStatus.Completed)],
+            Filters = [new RunFilter(RunFields.Status, FilterMatch.Equal, RunStatus.Completed)],
         });
         _runs = page.Items.Where(r => r.HasWeights || r.IsEnsemble).ToList();
         _selected = SketchSelection.KeepOrDefault(_runs, _selected);
