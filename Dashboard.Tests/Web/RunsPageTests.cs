@@ -2,6 +2,7 @@ using Bunit;
 using Dashboard.Tests.Support;
 using Dashboard.Training;
 using Dashboard.Web.Components.Pages.Runs;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Components;

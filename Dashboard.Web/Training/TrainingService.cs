@@ -1,5 +1,6 @@
 using Dashboard.Training;
 using Dashboard.Training.Runtime;
+using Dashboard.Web.Events;
 using Dashboard.Web.Operations;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;

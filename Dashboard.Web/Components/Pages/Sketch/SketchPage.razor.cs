@@ -1,10 +1,10 @@
 using Dashboard.Training.Data;
 using Dashboard.Training.Inference;
 using Dashboard.Training.Runtime;
+using Dashboard.Web.Events;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Torch;
-using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Components;
 
 namespace Dashboard.Web.Components.Pages.Sketch;
