@@ -56,7 +56,7 @@ public partial class SketchPage : IDisposable
             Descending = true,
             Filters = [new RunFilter(RunFields.Status, FilterMatch.Equal, RunStatus.Completed)],
         });
-        _runs = page.Items.Where(r => r.HasWeights || r.IsEnsemble).ToList();
+        _runs = page.Items.Where(r => r.IsUsableModel).ToList();
         _selected = SketchSelection.KeepOrDefault(_runs, _selected);
     }
 
