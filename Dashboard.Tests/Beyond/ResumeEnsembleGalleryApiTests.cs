@@ -6,8 +6,8 @@ using Dashboard.Tests.Training;
 using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
 using Dashboard.Training.Inference;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
-using Dashboard.Web.Training;
 
 namespace Dashboard.Tests.Beyond;
 

@@ -32,10 +32,10 @@ public sealed class RunAnnotationTests : IDisposable
         using var reopened = Open();
         Assert.Equal(["baseline", "lr-sweep"], reopened.Get(a)!.Tags);
         Assert.Equal("control of the report", reopened.Get(a)!.Note);
-        Names(reopened, new RunFilter(RunFields.Tags, "has tag", "LR-Sweep"), ["a", "b"]);
-        Names(reopened, new RunFilter(RunFields.Tags, "has tag", "baseline"), ["a"]);
-        Names(reopened, new RunFilter(RunFields.Tags, "is empty", null), ["untagged"]);
-        Names(reopened, new RunFilter(RunFields.Tags, "is not empty", null), ["a", "b"]);
+        Names(reopened, new RunFilter(RunFields.Tags, FilterMatch.Includes, "LR-Sweep"), ["a", "b"]);
+        Names(reopened, new RunFilter(RunFields.Tags, FilterMatch.Includes, "baseline"), ["a"]);
+        Names(reopened, new RunFilter(RunFields.Tags, FilterMatch.Empty, null), ["untagged"]);
+        Names(reopened, new RunFilter(RunFields.Tags, FilterMatch.NotEmpty, null), ["a", "b"]);
         Assert.Equal([("lr-sweep", 2), ("baseline", 1)], reopened.AllTags());
 
         reopened.SetNote(a, "   ");

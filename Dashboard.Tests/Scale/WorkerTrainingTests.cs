@@ -83,7 +83,7 @@ public sealed class WorkerTrainingTests(ITestOutputHelper output, Browser browse
         var lost = new System.Collections.Concurrent.ConcurrentQueue<(DateTime At, string? Reason)>();
         using var watch = app.Notifier.Subscribe(e =>
         {
-            if (e is Dashboard.Web.Training.RunFinished { Status: RunStatus.Interrupted } f && f.RunId == run.Id) lost.Enqueue((DateTime.UtcNow, f.Reason));
+            if (e is Dashboard.Web.Events.RunFinished { Status: RunStatus.Interrupted } f && f.RunId == run.Id) lost.Enqueue((DateTime.UtcNow, f.Reason));
         });
         await a.KillAsync();
         var killedAt = DateTime.UtcNow;

@@ -179,7 +179,7 @@ public sealed class OwnershipTests
         Assert.All(page.GetProperty("items").EnumerateArray(), r => Assert.Equal("alice", r.GetProperty("createdBy").GetString()));
         Assert.Equal(4, all.GetProperty("total").GetInt32());
         Assert.Equal([null, "alice", "alice", "bob"], app.Store.Query(new RunQuery { SortBy = RunFields.CreatedBy, Descending = false }).Items.Select(r => r.CreatedBy));
-        Assert.Single(app.Store.Query(new RunQuery { Filters = [new RunFilter(RunFields.CreatedBy, "is empty", null)] }).Items);
+        Assert.Single(app.Store.Query(new RunQuery { Filters = [new RunFilter(RunFields.CreatedBy, FilterMatch.Empty, null)] }).Items);
     }
 
     [Fact]

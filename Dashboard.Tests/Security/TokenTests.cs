@@ -5,8 +5,8 @@ using Dashboard.Tests.Support;
 using Dashboard.Tests.Training;
 using Dashboard.Web.Accounts;
 using Dashboard.Web.Audit;
+using Dashboard.Web.Events;
 using Dashboard.Web.Hubs;
-using Dashboard.Web.Training;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 

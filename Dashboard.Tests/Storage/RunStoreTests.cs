@@ -123,13 +123,14 @@ public class RunStoreTests : IDisposable
             Take = 100,
             SortBy = RunFields.BatchSize,
             Descending = false,
-            Filters = [new RunFilter(RunFields.Status, "equals", RunStatus.Completed), new RunFilter(RunFields.LearningRate, ">", 5e-3), new RunFilter(RunFields.Name, "contains", "RUN")],
+            Filters = [new RunFilter(RunFields.Status, FilterMatch.Equal, RunStatus.Completed), new RunFilter(RunFields.LearningRate, FilterMatch.Greater, 5e-3), new RunFilter(RunFields.Name, FilterMatch.Contains, "RUN")],
         });
         Assert.Equal(["run 03", "run 09", "run 15", "run 21", "run 27"], filtered.Items.Select(r => r.Name));
         Assert.Equal(5, filtered.Total);
 
         Assert.Throws<ArgumentException>(() => store.Query(new RunQuery { SortBy = "Password" }));
-        Assert.Throws<ArgumentException>(() => store.Query(new RunQuery { Filters = [new RunFilter(RunFields.Name, "drop", "x")] }));
+        Assert.Throws<ArgumentException>(() => store.Query(new RunQuery { Filters = [new RunFilter("Password", FilterMatch.Equal, "x")] }));
+        Assert.Throws<ArgumentException>(() => store.Query(new RunQuery { Filters = [new RunFilter(RunFields.Name, (FilterMatch)99, "x")] }));
     }
 
     [Fact]

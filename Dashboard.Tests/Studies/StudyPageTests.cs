@@ -5,9 +5,9 @@ using Dashboard.Tests.Web;
 using Dashboard.Training;
 using Dashboard.Web.Components.Pages.Studies;
 using Dashboard.Web.Components.Shared;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Studies;
-using Dashboard.Web.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Studies;

@@ -54,9 +54,9 @@ public sealed class StudyStoreTests : IDisposable
         Assert.Equal(5, reopened.Get(runIds[4])!.StudyGroup);
 
         // The runs grid finds a study's runs by the Study field.
-        var page = reopened.Query(new RunQuery { Filters = [new RunFilter(RunFields.Study, "equals", studyId)], Take = 50 });
+        var page = reopened.Query(new RunQuery { Filters = [new RunFilter(RunFields.Study, FilterMatch.Equal, studyId)], Take = 50 });
         Assert.Equal(9, page.Total);
-        Assert.Equal(0, reopened.Query(new RunQuery { Filters = [new RunFilter(RunFields.Study, "is empty", null)] }).Total);
+        Assert.Equal(0, reopened.Query(new RunQuery { Filters = [new RunFilter(RunFields.Study, FilterMatch.Empty, null)] }).Total);
 
         foreach (var id in runIds.Skip(1)) reopened.Update(id, r => r with { Status = RunStatus.Completed });
         Assert.Equal(StudyStatus.Completed, studies.View(studyId)!.Progress.Status);

@@ -1,4 +1,5 @@
 using System.Net;
+using Dashboard.Web.Events;
 using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;

@@ -1,4 +1,4 @@
-using Dashboard.Web.Training;
+using Dashboard.Web.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -1,6 +1,7 @@
 using Bunit;
 using Dashboard.Tests.Support;
 using Dashboard.Training.Data;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.Extensions.DependencyInjection;

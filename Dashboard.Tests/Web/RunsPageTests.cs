@@ -2,6 +2,7 @@ using Bunit;
 using Dashboard.Tests.Support;
 using Dashboard.Training;
 using Dashboard.Web.Components.Pages.Runs;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Components;
@@ -63,7 +64,7 @@ public sealed class RunsPageTests : IDisposable
         var status = Column(page, "Status");
         await page.InvokeAsync(() => Grid(page).AddFilterAsync(new FilterDefinition<Run> { Column = status, Operator = FilterOperator.Enum.Is, Value = RunStatus.Completed }));
         page.WaitForAssertion(() => Assert.Equal(["run 6", "run 4", "run 2", "run 0"], Names(page)));
-        Assert.Equal(new RunFilter(RunFields.Status, "equals", RunStatus.Completed), Assert.Single(page.Instance.LastQuery!.Filters));
+        Assert.Equal(new RunFilter(RunFields.Status, FilterMatch.Equal, RunStatus.Completed), Assert.Single(page.Instance.LastQuery!.Filters));
         Assert.All(page.FindAll("[data-testid=run-status]"), chip => Assert.Equal("Completed", chip.TextContent.Trim()));
 
         // Sort by the accuracy column, descending, as its header does.
@@ -76,6 +77,25 @@ public sealed class RunsPageTests : IDisposable
         await page.InvokeAsync(() => Grid(page).AddFilterAsync(new FilterDefinition<Run> { Column = accuracy, Operator = FilterOperator.Number.GreaterThan, Value = 80.0 }));
         page.WaitForAssertion(() => Assert.Equal(["run 2", "run 4"], Names(page)));
         Assert.Equal("91.00 %", page.FindAll("[data-testid=cell-accuracy]")[0].TextContent);
+    }
+
+    [Fact]
+    public void GridOperatorsBecomeStoreMatches()
+    {
+        Assert.Equal(new RunFilter(RunFields.Name, FilterMatch.StartsWith, "cnn"), Assert.Single(RunGridQuery.ToFilters(RunFields.Name, FilterOperator.String.StartsWith, "cnn")));
+        Assert.Equal(new RunFilter(RunFields.Accuracy, FilterMatch.GreaterOrEqual, 0.9), Assert.Single(RunGridQuery.ToFilters(RunFields.Accuracy, FilterOperator.Number.GreaterThanOrEqual, 90)));
+        Assert.Equal(new RunFilter(RunFields.Status, FilterMatch.NotEqual, RunStatus.Failed), Assert.Single(RunGridQuery.ToFilters(RunFields.Status, FilterOperator.Enum.IsNot, RunStatus.Failed)));
+        Assert.Equal(new RunFilter(RunFields.Model, FilterMatch.Empty, null), Assert.Single(RunGridQuery.ToFilters(RunFields.Model, FilterOperator.String.Empty, null)));
+        Assert.Empty(RunGridQuery.ToFilters(RunFields.Name, FilterOperator.String.Contains, ""));
+
+        // A day from the date picker is the whole day.
+        var day = new DateTime(2026, 5, 1);
+        Assert.Equal(
+            [new RunFilter(RunFields.Created, FilterMatch.GreaterOrEqual, day), new RunFilter(RunFields.Created, FilterMatch.Less, day.AddDays(1))],
+            RunGridQuery.ToFilters(RunFields.Created, FilterOperator.DateTime.Is, day.AddHours(15)));
+
+        var refused = Assert.Throws<ArgumentException>(() => RunGridQuery.ToFilters(RunFields.Name, "sounds like", "x").ToList());
+        Assert.Contains("sounds like", refused.Message);
     }
 
     [Fact]

@@ -4,8 +4,8 @@ using Dashboard.Training;
 using Dashboard.Training.Evaluation;
 using Dashboard.Web.Components.Pages.RunView;
 using Dashboard.Web.Components.Shared;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
-using Dashboard.Web.Training;
 using MudBlazor;
 
 namespace Dashboard.Tests.Web;

@@ -1,5 +1,6 @@
 using Dashboard.Training;
 using Dashboard.Web.Audit;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 

@@ -24,11 +24,11 @@ public static class RunsApi
             {
                 if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed))
                     return Problem($"Unknown status '{status}'. Statuses: {string.Join(", ", Enum.GetNames<RunStatus>())}.");
-                filters.Add(new RunFilter(RunFields.Status, "equals", parsed));
+                filters.Add(new RunFilter(RunFields.Status, FilterMatch.Equal, parsed));
             }
-            if (!string.IsNullOrWhiteSpace(model)) filters.Add(new RunFilter(RunFields.Model, "equals", model));
-            if (!string.IsNullOrWhiteSpace(name)) filters.Add(new RunFilter(RunFields.Name, "contains", name));
-            if (!string.IsNullOrWhiteSpace(createdBy)) filters.Add(new RunFilter(RunFields.CreatedBy, "equals", createdBy.Trim()));
+            if (!string.IsNullOrWhiteSpace(model)) filters.Add(new RunFilter(RunFields.Model, FilterMatch.Equal, model));
+            if (!string.IsNullOrWhiteSpace(name)) filters.Add(new RunFilter(RunFields.Name, FilterMatch.Contains, name));
+            if (!string.IsNullOrWhiteSpace(createdBy)) filters.Add(new RunFilter(RunFields.CreatedBy, FilterMatch.Equal, createdBy.Trim()));
             if (take is < 1 or > 500) return Problem("take must be between 1 and 500.");
             if (skip is < 0) return Problem("skip must not be negative.");
             try

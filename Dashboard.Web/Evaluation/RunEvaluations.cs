@@ -34,10 +34,8 @@ public sealed class RunEvaluations(RunStore store, DatasetProvider dataset, Mode
         }
         else
         {
-            if (run.Status != RunStatus.Completed)
-                throw new RunNotEvaluableException($"Run {run.Id} ({run.Name}) is {run.Status}: only completed runs have test-set predictions.");
-            if (!run.HasWeights)
-                throw new RunNotEvaluableException($"Run {run.Id} ({run.Name}) has no stored weights to evaluate.");
+            if (run.WhyNotUsableModel("have test-set predictions") is { } why)
+                throw new RunNotEvaluableException($"Run {run.Id} ({run.Name}) {why}.");
             var data = await dataset.GetAsync(cancellationToken);
             // Evaluation is CPU-bound (about 1.5 s for the seed CNN on 2 cores): keep it off the request thread,
             // and off the thread pool, whose threads would keep an OpenMP pool that slows training (TorchThread),

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Dashboard.Web.Api;
 using Dashboard.Web.Components;
+using Dashboard.Web.Events;
 using Dashboard.Web.Hubs;
 using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;

@@ -1,5 +1,5 @@
-using Dashboard.Web.Training;
 using Dashboard.Web.Accounts;
+using Dashboard.Web.Events;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 

@@ -1,8 +1,8 @@
 using Dashboard.Training;
 using Dashboard.Training.Models;
 using Dashboard.Training.Runtime;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
-using Dashboard.Web.Training;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using static TorchSharp.torch;

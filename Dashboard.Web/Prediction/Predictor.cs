@@ -22,21 +22,16 @@ public sealed class Predictor(RunStore store, ModelCache cache)
         foreach (var id in runIds)
         {
             var run = store.Get(id) ?? throw new RunNotFoundException(id);
-            if (run.Status != RunStatus.Completed)
-                throw new RunNotPredictableException(run, $"Run {id} ({run.Name}) is {run.Status}: only completed runs can predict.");
-            if (run.IsEnsemble)
+            if (run.WhyNotUsableModel("can predict") is { } why)
+                throw new RunNotPredictableException(run, $"Run {id} ({run.Name}) {why}.");
+            // An ensemble predicts through its members, which must all still be usable.
+            foreach (var memberId in run.EnsembleMembers ?? [])
             {
-                // An ensemble predicts through its members, which must all still be usable.
-                foreach (var memberId in run.EnsembleMembers!)
-                {
-                    var member = store.Get(memberId)
-                        ?? throw new RunNotPredictableException(run, $"Ensemble {id} ({run.Name}) has a member that was deleted ({memberId}).");
-                    if (!member.HasWeights)
-                        throw new RunNotPredictableException(run, $"Ensemble {id} ({run.Name}) has a member without weights ({member.Name}).");
-                }
+                var member = store.Get(memberId)
+                    ?? throw new RunNotPredictableException(run, $"Ensemble {id} ({run.Name}) has a member that was deleted ({memberId}).");
+                if (member.WhyNotUsableModel("can predict") is { } memberWhy)
+                    throw new RunNotPredictableException(run, $"Ensemble {id} ({run.Name}) has a member that cannot predict: “{member.Name}” {memberWhy}.");
             }
-            else if (!run.HasWeights)
-                throw new RunNotPredictableException(run, $"Run {id} ({run.Name}) has no stored weights.");
             runs.Add(run);
         }
         return runs;

@@ -67,4 +67,20 @@ public sealed record Run
 
     [LiteDB.BsonIgnore]
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
+
+    /// <summary>
+    /// The one rule for "completed with weights": whether this run can serve as a model, to predict, be
+    /// evaluated (error gallery) or join an ensemble. Only a completed run's weights are final, and a completed
+    /// run may still have none (stored before weights were kept, or lost). An ensemble has no weights of its own:
+    /// it needs only to have completed, and its members answer for theirs when it is used.
+    /// </summary>
+    [LiteDB.BsonIgnore]
+    public bool IsUsableModel => Status == RunStatus.Completed && (IsEnsemble || HasWeights);
+
+    /// <summary>Why this run is not a <see cref="IsUsableModel">usable model</see>, worded to follow its name; null when it is.</summary>
+    /// <param name="completedRunsCan">What completed runs may do, for the message: "can predict".</param>
+    public string? WhyNotUsableModel(string completedRunsCan) =>
+        IsUsableModel ? null
+        : Status != RunStatus.Completed ? $"is {Status}: only completed runs {completedRunsCan}"
+        : "has no stored weights";
 }

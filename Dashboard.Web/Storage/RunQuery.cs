@@ -11,19 +11,36 @@ public sealed record RunQuery
     public IReadOnlyList<RunFilter> Filters { get; init; } = [];
 }
 
-/// <summary>One condition on a field: <c>Field Operator Value</c>.</summary>
+/// <summary>One condition on a field: <c>Field Match Value</c>.</summary>
 /// <param name="Field">A key of <see cref="RunFields.Paths"/>.</param>
-/// <param name="Operator">One of <see cref="RunFilter.Operators"/>.</param>
-/// <param name="Value">A string, number, date or status; a collection of them for "is any of"; null for the emptiness operators.</param>
-public sealed record RunFilter(string Field, string Operator, object? Value)
+/// <param name="Match">How the field is compared with the value.</param>
+/// <param name="Value">A string, number, date, Guid or status; a collection of them for <see cref="FilterMatch.AnyOf"/>; null for the emptiness tests.</param>
+public sealed record RunFilter(string Field, FilterMatch Match, object? Value);
+
+/// <summary>
+/// How a <see cref="RunFilter"/> compares its field with its value, in the store's terms. Screens translate
+/// their own words into these (the runs grid: <c>RunGridQuery</c>).
+/// </summary>
+public enum FilterMatch
 {
-    public static IReadOnlySet<string> Operators { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "contains", "not contains", "equals", "not equals", "starts with", "ends with", "is empty", "is not empty",
-        "=", "!=", ">", ">=", "<", "<=",
-        "is any of",
-        "has tag",
-    };
+    Equal,
+    NotEqual,
+    Greater,
+    GreaterOrEqual,
+    Less,
+    LessOrEqual,
+    /// <summary>Text, ignoring case (also <see cref="NotContains"/>, <see cref="StartsWith"/>, <see cref="EndsWith"/>).</summary>
+    Contains,
+    NotContains,
+    StartsWith,
+    EndsWith,
+    /// <summary>Null or blank; a list field with no items.</summary>
+    Empty,
+    NotEmpty,
+    /// <summary>Equal to one of the values of a collection; an empty collection matches nothing.</summary>
+    AnyOf,
+    /// <summary>A list field holds the value (tags, compared normalised).</summary>
+    Includes,
 }
 
 /// <summary>A page of runs and the number of runs matching the filters.</summary>
@@ -43,11 +60,11 @@ public static class RunFields
     public const string MacroF1 = "MacroF1";
     public const string TrainingSeconds = "TrainingSeconds";
     public const string Created = "Created";
-    /// <summary>Filter with "has tag" (a tag) or "is empty"/"is not empty".</summary>
+    /// <summary>Filter with <see cref="FilterMatch.Includes"/> (a tag) or <see cref="FilterMatch.Empty"/>/<see cref="FilterMatch.NotEmpty"/>.</summary>
     public const string Tags = "Tags";
-    /// <summary>Filter with "equals" and the study's Guid, or "is empty"/"is not empty".</summary>
+    /// <summary>Filter with <see cref="FilterMatch.Equal"/> and the study's Guid, or <see cref="FilterMatch.Empty"/>/<see cref="FilterMatch.NotEmpty"/>.</summary>
     public const string Study = "Study";
-    /// <summary>The user who launched the run; "equals" a user name, or "is empty" for runs stored before accounts.</summary>
+    /// <summary>The user who launched the run; <see cref="FilterMatch.Equal"/> a user name, or <see cref="FilterMatch.Empty"/> for runs stored before accounts.</summary>
     public const string CreatedBy = "CreatedBy";
 
     public static IReadOnlyDictionary<string, string> Paths { get; } = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -249,7 +249,7 @@ public sealed partial class RunStore : IDisposable
         _runs.Find(r => r.Lease != null && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)).ToList();
 
     /// <summary>One page of runs, sorted, filtered and counted by the database.</summary>
-    /// <exception cref="ArgumentException">An unknown field or operator.</exception>
+    /// <exception cref="ArgumentException">An unknown field or match, or a value of the wrong kind.</exception>
     public RunPage Query(RunQuery query)
     {
         if (!RunFields.Paths.TryGetValue(query.SortBy, out var sortPath))
@@ -273,45 +273,50 @@ public sealed partial class RunStore : IDisposable
     {
         if (!RunFields.Paths.TryGetValue(filter.Field, out var path))
             throw new ArgumentException($"Cannot filter on '{filter.Field}'. Fields: {string.Join(", ", RunFields.Paths.Keys)}.");
-        if (filter.Operator == "is any of")
+        if (filter.Match == FilterMatch.AnyOf)
         {
-            // The runs grid's status filter offers it (MudBlazor's Enum operator); an empty choice matches nothing.
             if (filter.Value is not System.Collections.IEnumerable choices || filter.Value is string)
-                throw new ArgumentException($"'is any of' needs a list of values, not {filter.Value ?? "null"}.");
-            var array = new BsonArray(choices.Cast<object?>().Select(c => ToExpression(filter with { Operator = "=", Value = c }).Parameters["0"]));
-            return BsonExpression.Create($"{path} IN @0", array);
+                throw new ArgumentException($"{FilterMatch.AnyOf} needs a list of values, not {filter.Value ?? "null"}.");
+            return BsonExpression.Create($"{path} IN @0", new BsonArray(choices.Cast<object?>().Select(ToBson)));
         }
-        var value = filter.Value switch
+        var value = ToBson(filter.Value);
+        // A list field (tags) is empty when it has no items.
+        var isList = path.EndsWith("[*]", StringComparison.Ordinal);
+        return filter.Match switch
         {
-            null => BsonValue.Null,
-            Enum e => new BsonValue(e.ToString()),
-            string s => new BsonValue(s),
-            DateTime d => new BsonValue(d.ToUniversalTime()),
-            Guid g => new BsonValue(g),
-            IConvertible c => new BsonValue(c.ToDouble(System.Globalization.CultureInfo.InvariantCulture)),
-            var other => throw new ArgumentException($"Unsupported filter value {other}."),
-        };
-        return filter.Operator switch
-        {
-            "contains" => BsonExpression.Create($"LOWER({path}) LIKE @0", new BsonValue("%" + value.AsString?.ToLowerInvariant() + "%")),
-            "not contains" => BsonExpression.Create($"NOT(LOWER({path}) LIKE @0)", new BsonValue("%" + value.AsString?.ToLowerInvariant() + "%")),
-            "starts with" => BsonExpression.Create($"LOWER({path}) LIKE @0", new BsonValue(value.AsString?.ToLowerInvariant() + "%")),
-            "ends with" => BsonExpression.Create($"LOWER({path}) LIKE @0", new BsonValue("%" + value.AsString?.ToLowerInvariant())),
-            "equals" or "=" => BsonExpression.Create($"{path} = @0", value),
-            "not equals" or "!=" => BsonExpression.Create($"{path} != @0", value),
-            ">" => BsonExpression.Create($"{path} > @0", value),
-            ">=" => BsonExpression.Create($"{path} >= @0", value),
-            "<" => BsonExpression.Create($"{path} < @0", value),
-            "<=" => BsonExpression.Create($"{path} <= @0", value),
-            // A list field (tags) is empty when it has no items.
-            "is empty" when path.EndsWith("[*]", StringComparison.Ordinal) => BsonExpression.Create($"COUNT({path}) = 0"),
-            "is not empty" when path.EndsWith("[*]", StringComparison.Ordinal) => BsonExpression.Create($"COUNT({path}) > 0"),
-            "is empty" => BsonExpression.Create($"({path} = null OR {path} = '')"),
-            "is not empty" => BsonExpression.Create($"({path} != null AND {path} != '')"),
-            "has tag" => BsonExpression.Create($"{path} ANY = @0", new BsonValue(RunTags.Normalize(value.AsString))),
-            _ => throw new ArgumentException($"Unknown filter operator '{filter.Operator}'. Operators: {string.Join(", ", RunFilter.Operators)}."),
+            FilterMatch.Contains => Like(path, "%" + Lower(value) + "%"),
+            FilterMatch.NotContains => BsonExpression.Create($"NOT(LOWER({path}) LIKE @0)", new BsonValue("%" + Lower(value) + "%")),
+            FilterMatch.StartsWith => Like(path, Lower(value) + "%"),
+            FilterMatch.EndsWith => Like(path, "%" + Lower(value)),
+            FilterMatch.Equal => BsonExpression.Create($"{path} = @0", value),
+            FilterMatch.NotEqual => BsonExpression.Create($"{path} != @0", value),
+            FilterMatch.Greater => BsonExpression.Create($"{path} > @0", value),
+            FilterMatch.GreaterOrEqual => BsonExpression.Create($"{path} >= @0", value),
+            FilterMatch.Less => BsonExpression.Create($"{path} < @0", value),
+            FilterMatch.LessOrEqual => BsonExpression.Create($"{path} <= @0", value),
+            FilterMatch.Empty when isList => BsonExpression.Create($"COUNT({path}) = 0"),
+            FilterMatch.NotEmpty when isList => BsonExpression.Create($"COUNT({path}) > 0"),
+            FilterMatch.Empty => BsonExpression.Create($"({path} = null OR {path} = '')"),
+            FilterMatch.NotEmpty => BsonExpression.Create($"({path} != null AND {path} != '')"),
+            FilterMatch.Includes => BsonExpression.Create($"{path} ANY = @0", new BsonValue(RunTags.Normalize(value.AsString))),
+            _ => throw new ArgumentException($"Unknown filter match {filter.Match}. Matches: {string.Join(", ", Enum.GetNames<FilterMatch>())}."),
         };
     }
+
+    private static BsonExpression Like(string path, string pattern) => BsonExpression.Create($"LOWER({path}) LIKE @0", new BsonValue(pattern));
+
+    private static string? Lower(BsonValue value) => value.AsString?.ToLowerInvariant();
+
+    private static BsonValue ToBson(object? value) => value switch
+    {
+        null => BsonValue.Null,
+        Enum e => new BsonValue(e.ToString()),
+        string s => new BsonValue(s),
+        DateTime d => new BsonValue(d.ToUniversalTime()),
+        Guid g => new BsonValue(g),
+        IConvertible c => new BsonValue(c.ToDouble(System.Globalization.CultureInfo.InvariantCulture)),
+        var other => throw new ArgumentException($"Unsupported filter value {other}."),
+    };
 
     public void Dispose()
     {

@@ -13,7 +13,7 @@ public static partial class RunTags
 
     /// <summary>
     /// Trimmed, lower-case, inner whitespace as one '-', duplicates and blanks dropped, order kept.
-    /// Lower case so that "has tag" can match exactly (and use the index) without case games.
+    /// Lower case so that a tag filter (FilterMatch.Includes) can match exactly (and use the index) without case games.
     /// </summary>
     public static List<string> Normalize(IEnumerable<string?> tags) =>
         tags.Select(Normalize).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();

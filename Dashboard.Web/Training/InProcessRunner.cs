@@ -7,6 +7,7 @@ using Dashboard.Training.Evaluation;
 using Dashboard.Training.Execution;
 using Dashboard.Training.Runtime;
 using Dashboard.Web.Evaluation;
+using Dashboard.Web.Events;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using Microsoft.Extensions.Options;

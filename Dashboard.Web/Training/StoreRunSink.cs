@@ -1,5 +1,6 @@
 using Dashboard.Training;
 using Dashboard.Training.Execution;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 
 namespace Dashboard.Web.Training;

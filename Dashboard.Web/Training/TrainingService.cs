@@ -1,5 +1,6 @@
 using Dashboard.Training;
 using Dashboard.Training.Runtime;
+using Dashboard.Web.Events;
 using Dashboard.Web.Operations;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
@@ -61,9 +62,7 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
             {
                 null => $"No run has the id {id}.",
                 { IsEnsemble: true } => $"“{member.Name}” is an ensemble itself; pick the runs it is made of instead.",
-                { Status: not RunStatus.Completed } => $"“{member.Name}” is {member.Status}: only completed runs can be ensemble members.",
-                { HasWeights: false } => $"“{member.Name}” has no stored weights.",
-                _ => null,
+                _ => member.WhyNotUsableModel("can be ensemble members") is { } why ? $"“{member.Name}” {why}." : null,
             };
             if (error is not null) return new LaunchResult(null, [new ConfigError("runIds", error)]);
             members.Add(member!);
@@ -111,6 +110,7 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
     {
         if (_runner.Enqueue(run.Id) is { } refusal)
         {
+            // Taken back before anyone was told of it (no RunQueued yet), so there is no RunDeleted to publish.
             _store.Delete(run.Id);
             return new LaunchResult(null, [new ConfigError("", refusal)]);
         }

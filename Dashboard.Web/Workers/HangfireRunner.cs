@@ -1,5 +1,6 @@
 using Dashboard.Jobs;
 using Dashboard.Training.Execution;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Hangfire;

@@ -1,4 +1,5 @@
 using Dashboard.Training.Execution;
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 

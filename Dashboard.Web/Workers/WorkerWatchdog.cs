@@ -1,3 +1,4 @@
+using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
 using Microsoft.Extensions.Options;

@@ -37,7 +37,7 @@ internal static class RunsPageBench
             Report("store, completed + name contains, by batch size", repeat, () => store.Query(new RunQuery
             {
                 SortBy = RunFields.BatchSize,
-                Filters = [new RunFilter(RunFields.Status, "equals", RunStatus.Completed), new RunFilter(RunFields.Name, "contains", "b64")],
+                Filters = [new RunFilter(RunFields.Status, FilterMatch.Equal, RunStatus.Completed), new RunFilter(RunFields.Name, FilterMatch.Contains, "b64")],
             }));
         }
 

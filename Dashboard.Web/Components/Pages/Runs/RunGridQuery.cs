@@ -49,12 +49,13 @@ public static class RunGridQuery
     };
 
     /// <summary>One grid filter as store filters: none while the user has not given a value yet, two for a whole day.</summary>
+    /// <exception cref="ArgumentException">An operator the grid does not offer.</exception>
     public static IEnumerable<RunFilter> ToFilters(string? field, string? op, object? value)
     {
         if (field is null || string.IsNullOrEmpty(op)) yield break;
         if (op is FilterOperator.String.Empty or FilterOperator.String.NotEmpty)
         {
-            yield return new RunFilter(field, op, null);
+            yield return new RunFilter(field, MatchFor(op), null);
             yield break;
         }
         // A filter being edited in the grid has no value yet; MudBlazor itself ignores those.
@@ -62,36 +63,45 @@ public static class RunGridQuery
         if (field == PercentField && value is IConvertible percent and not string)
             value = percent.ToDouble(System.Globalization.CultureInfo.InvariantCulture) / 100;
 
-        if (value is DateTime day)
+        if (value is DateTime day && WholeDay(field, op, day) is { } days)
         {
-            // A date from the picker means the whole (local) day.
-            var next = day.Date.AddDays(1);
-            switch (op)
-            {
-                case FilterOperator.DateTime.Is:
-                    yield return new RunFilter(field, ">=", day.Date);
-                    yield return new RunFilter(field, "<", next);
-                    yield break;
-                case FilterOperator.DateTime.After:
-                    yield return new RunFilter(field, ">=", next);
-                    yield break;
-                case FilterOperator.DateTime.OnOrAfter:
-                    yield return new RunFilter(field, ">=", day.Date);
-                    yield break;
-                case FilterOperator.DateTime.Before:
-                    yield return new RunFilter(field, "<", day.Date);
-                    yield break;
-                case FilterOperator.DateTime.OnOrBefore:
-                    yield return new RunFilter(field, "<", next);
-                    yield break;
-            }
+            foreach (var filter in days) yield return filter;
+            yield break;
         }
-
-        yield return new RunFilter(field, op switch
-        {
-            FilterOperator.Enum.Is => "equals",
-            FilterOperator.Enum.IsNot => "not equals",
-            _ => op,
-        }, value);
+        yield return new RunFilter(field, MatchFor(op), value);
     }
+
+    /// <summary>A date from the picker means the whole (local) day; null for an operator that is not about days.</summary>
+    private static RunFilter[]? WholeDay(string field, string op, DateTime day)
+    {
+        var next = day.Date.AddDays(1);
+        return op switch
+        {
+            FilterOperator.DateTime.Is => [new(field, FilterMatch.GreaterOrEqual, day.Date), new(field, FilterMatch.Less, next)],
+            FilterOperator.DateTime.After => [new(field, FilterMatch.GreaterOrEqual, next)],
+            FilterOperator.DateTime.OnOrAfter => [new(field, FilterMatch.GreaterOrEqual, day.Date)],
+            FilterOperator.DateTime.Before => [new(field, FilterMatch.Less, day.Date)],
+            FilterOperator.DateTime.OnOrBefore => [new(field, FilterMatch.Less, next)],
+            _ => null,
+        };
+    }
+
+    /// <summary>The store's comparison for one of MudBlazor's filter operators (the words its column menus show).</summary>
+    public static FilterMatch MatchFor(string op) => op switch
+    {
+        FilterOperator.String.Contains => FilterMatch.Contains,
+        FilterOperator.String.NotContains => FilterMatch.NotContains,
+        FilterOperator.String.StartsWith => FilterMatch.StartsWith,
+        FilterOperator.String.EndsWith => FilterMatch.EndsWith,
+        FilterOperator.String.Equal or FilterOperator.Number.Equal or FilterOperator.Enum.Is => FilterMatch.Equal,
+        FilterOperator.String.NotEqual or FilterOperator.Number.NotEqual or FilterOperator.Enum.IsNot => FilterMatch.NotEqual,
+        FilterOperator.Number.GreaterThan => FilterMatch.Greater,
+        FilterOperator.Number.GreaterThanOrEqual => FilterMatch.GreaterOrEqual,
+        FilterOperator.Number.LessThan => FilterMatch.Less,
+        FilterOperator.Number.LessThanOrEqual => FilterMatch.LessOrEqual,
+        FilterOperator.String.Empty => FilterMatch.Empty,
+        FilterOperator.String.NotEmpty => FilterMatch.NotEmpty,
+        FilterOperator.Enum.IsAnyOf => FilterMatch.AnyOf,
+        _ => throw new ArgumentException($"The runs grid does not filter with '{op}'."),
+    };
 }

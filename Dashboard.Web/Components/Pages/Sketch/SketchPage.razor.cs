@@ -1,10 +1,10 @@
 using Dashboard.Training.Data;
 using Dashboard.Training.Inference;
 using Dashboard.Training.Runtime;
+using Dashboard.Web.Events;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Torch;
-using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Components;
 
 namespace Dashboard.Web.Components.Pages.Sketch;
@@ -54,9 +54,9 @@ public partial class SketchPage : IDisposable
             Take = 500,
             SortBy = RunFields.Accuracy,
             Descending = true,
-            Filters = [new RunFilter(RunFields.Status, "equals", RunStatus.Completed)],
+            Filters = [new RunFilter(RunFields.Status, FilterMatch.Equal, RunStatus.Completed)],
         });
-        _runs = page.Items.Where(r => r.HasWeights || r.IsEnsemble).ToList();
+        _runs = page.Items.Where(r => r.IsUsableModel).ToList();
         _selected = SketchSelection.KeepOrDefault(_runs, _selected);
     }
 

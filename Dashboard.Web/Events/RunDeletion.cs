@@ -1,6 +1,6 @@
 using Dashboard.Web.Storage;
 
-namespace Dashboard.Web.Training;
+namespace Dashboard.Web.Events;
 
 /// <summary>The one rule for removing a run: delete it from the store, then tell every page and client that it is gone.</summary>
 public static class RunDeletion

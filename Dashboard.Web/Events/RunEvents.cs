@@ -1,7 +1,7 @@
 using Dashboard.Training;
 using Dashboard.Web.Storage;
 
-namespace Dashboard.Web.Training;
+namespace Dashboard.Web.Events;
 
 /// <summary>Something happened to a run. Every event names its run.</summary>
 public abstract record RunEvent(Guid RunId);
