@@ -13,13 +13,15 @@ namespace Dashboard.Tests.Support;
 
 /// <summary>
 /// The real dashboard on a real Kestrel port on 127.0.0.1, with its own LiteDB file. Dispose and create
-/// another on the same <see cref="DataDirectory"/> to simulate a restart.
+/// another on the same <see cref="DataDirectory"/> to simulate a restart (with the same <c>port</c> when processes
+/// outside the test, such as workers, hold its address).
 /// </summary>
 public sealed class DashboardApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    public DashboardApp(string dataDirectory, IDictionary<string, string?>? settings = null)
+    /// <summary>Starts the app on <paramref name="dataDirectory"/> with <paramref name="settings"/> over the test defaults, on loopback <paramref name="port"/> (0 takes a free one).</summary>
+    public DashboardApp(string dataDirectory, IDictionary<string, string?>? settings = null, int port = 0)
     {
         DataDirectory = dataDirectory;
         _settings = new Dictionary<string, string?>
@@ -31,7 +33,7 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
             ["Dataset:AllowDownload"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
-        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         StartServer();
         BaseAddress = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
     }
