@@ -28,6 +28,15 @@ public sealed class JobQueueOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How old a lock row in the queue's database must be to count as abandoned. Hangfire.PostgreSql's locks are rows,
+    /// not sessions: a state change cut off by a PostgreSQL restart leaves its job's lock behind, and the worker thread
+    /// that next changes that job's state waits until the row is this old (the package's default, 10 minutes, kept a
+    /// one-slot worker from taking any run for that long). Hangfire's own locks last milliseconds to seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
+    public TimeSpan DistributedLockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))
@@ -61,5 +70,6 @@ public sealed class JobQueueOptions : IValidatableObject
         // LISTEN/NOTIFY: an idle worker starts a new job at once instead of at its next poll.
         EnableLongPolling = true,
         PrepareSchemaIfNecessary = true,
+        DistributedLockTimeout = DistributedLockTimeout,
     };
 }
