@@ -19,9 +19,13 @@ public sealed partial class WorkerOptions : IValidatableObject
     /// <summary>An admin's API token from the dashboard's Tokens page; empty only for a dashboard in Local mode on this machine.</summary>
     public string? Token { get; set; }
 
-    /// <summary>Torch threads of each run. TorchSharp's thread count is process-wide, so every slot trains with the same.</summary>
+    /// <summary>
+    /// Torch threads of each run. TorchSharp's thread count is process-wide, so every slot trains with the same.
+    /// One by default: on the quick study, 2 slots × 1 thread trained 1.18× the runs per hour of 1 slot × 2 threads
+    /// on a 2-core machine (docs/benchmarks.md, "Training workers"); small runs do not keep two threads busy.
+    /// </summary>
     [Range(1, 256, ErrorMessage = "Worker:ThreadsPerSlot must be between 1 and 256.")]
-    public int ThreadsPerSlot { get; set; } = Math.Max(1, Environment.ProcessorCount);
+    public int ThreadsPerSlot { get; set; } = 1;
 
     /// <summary>How long a run's reports are retried while the dashboard cannot be reached (it restarts, the network is cut).</summary>
     [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
@@ -30,9 +34,9 @@ public sealed partial class WorkerOptions : IValidatableObject
     /// <summary>How the dashboard tells this process from others: its name and process id (two workers may share a machine and a name).</summary>
     public string Identity => $"{DisplayName}:{Environment.ProcessId}";
 
-    /// <summary>How many jobs this worker runs at once (Hangfire's worker count).</summary>
+    /// <summary>How many jobs this worker runs at once (Hangfire's worker count); one per core by default (see <see cref="ThreadsPerSlot"/>).</summary>
     [Range(1, 64, ErrorMessage = "Worker:Slots must be between 1 and 64.")]
-    public int Slots { get; set; } = 1;
+    public int Slots { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 64);
 
     /// <summary>Queues to take jobs from, by device class (<c>cpu</c>, <c>cuda</c>); <c>cpu</c> when none is given.</summary>
     public string[] Queues { get; set; } = [];
