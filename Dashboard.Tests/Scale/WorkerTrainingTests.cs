@@ -16,7 +16,6 @@ namespace Dashboard.Tests.Scale;
 [Collection(TrainingCollection.Name)]
 public sealed class WorkerTrainingTests(ITestOutputHelper output, Browser browser) : IClassFixture<Browser>
 {
-    private static readonly TimeSpan WorkerStart = TimeSpan.FromSeconds(60);
     private static readonly TrainingConfig Quick = TrainingConfig.ReportControl with { Epochs = 1, BatchSize = 128, TrainSubset = 1000, Threads = 1 };
 
     [Fact]
@@ -24,9 +23,9 @@ public sealed class WorkerTrainingTests(ITestOutputHelper output, Browser browse
     {
         await using var postgres = await PostgresServer.StartAsync();
         using var dir = new TempDirectory();
-        await using var app = StartDashboard(dir.Path, postgres);
-        await using var a = await StartWorkerAsync("worker-a", app, postgres);
-        await using var b = await StartWorkerAsync("worker-b", app, postgres);
+        await using var app = WorkerCluster.StartDashboard(dir.Path, postgres);
+        await using var a = await WorkerCluster.StartWorkerAsync("worker-a", app, postgres);
+        await using var b = await WorkerCluster.StartWorkerAsync("worker-b", app, postgres);
 
         var launched = app.Services.GetRequiredService<StudyService>().Launch(new StudyDesign
         {
@@ -72,8 +71,8 @@ public sealed class WorkerTrainingTests(ITestOutputHelper output, Browser browse
     {
         await using var postgres = await PostgresServer.StartAsync();
         using var dir = new TempDirectory();
-        await using var app = StartDashboard(dir.Path, postgres);
-        await using var a = await StartWorkerAsync("worker-a", app, postgres);
+        await using var app = WorkerCluster.StartDashboard(dir.Path, postgres);
+        await using var a = await WorkerCluster.StartWorkerAsync("worker-a", app, postgres);
 
         var run = app.Training.Launch(Quick with { Epochs = 4, TrainSubset = 2000 }, "survives its worker").Run!;
         // Only worker A is there: it claims the run. Kill it once epoch 1 and its checkpoint are stored.
@@ -87,7 +86,7 @@ public sealed class WorkerTrainingTests(ITestOutputHelper output, Browser browse
         });
         await a.KillAsync();
         var killedAt = DateTime.UtcNow;
-        await using var b = await StartWorkerAsync("worker-b", app, postgres);
+        await using var b = await WorkerCluster.StartWorkerAsync("worker-b", app, postgres);
 
         var done = await WaitForStatusAsync(app, run.Id, RunStatus.Completed, TimeSpan.FromMinutes(4), b);
         // Given up on once (after Workers:LostAfterSeconds of silence), then resumed by B from epoch 1's checkpoint.
@@ -101,35 +100,6 @@ public sealed class WorkerTrainingTests(ITestOutputHelper output, Browser browse
         Assert.True(done.HasWeights);
         // Resumed, not retrained: epoch 1 is the one worker A stored.
         Assert.Equal(epochOne, done.Epochs[0]);
-    }
-
-    private static DashboardApp StartDashboard(string directory, PostgresServer postgres) => new(directory, new Dictionary<string, string?>
-    {
-        ["Training:Mode"] = "Workers",
-        ["ConnectionStrings:Hangfire"] = postgres.ConnectionString,
-        ["JobQueue:InvisibilityTimeout"] = "00:00:08",
-        ["Workers:LostAfterSeconds"] = "10",
-        ["Workers:CheckEverySeconds"] = "1",
-    });
-
-    private static async Task<WorkerProcess> StartWorkerAsync(string name, DashboardApp app, PostgresServer postgres)
-    {
-        var worker = WorkerProcess.Start(name, new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Hangfire"] = postgres.ConnectionString,
-            ["JobQueue__InvisibilityTimeout"] = "00:00:08",
-            ["JobQueue__QueuePollInterval"] = "00:00:00.500",
-            ["Worker__DashboardUrl"] = app.BaseAddress.ToString(),
-            ["Worker__Slots"] = "1",
-            ["Worker__ThreadsPerSlot"] = "1",
-            ["Worker__HeartbeatInterval"] = "00:00:02",
-            ["Worker__ServerTimeout"] = "00:00:10",
-            ["Dataset__SystemDirectories__0"] = RealData.SystemDirectory,
-            ["Dataset__Directory"] = Path.Combine(app.DataDirectory, "worker-data"),
-            ["Dataset__AllowDownload"] = "false",
-        });
-        await worker.WaitUntilServingAsync(WorkerStart);
-        return worker;
     }
 
     /// <summary>Waits until the run has <paramref name="status"/>; with <paramref name="acceptLater"/>, a later state of a resumed run counts too.</summary>
