@@ -21,7 +21,7 @@ public sealed partial class WorkerOptions : IValidatableObject
 
     /// <summary>
     /// Torch threads of each run. TorchSharp's thread count is process-wide, so every slot trains with the same.
-    /// One by default: on the quick study, 2 slots × 1 thread trained 1.18× the runs per hour of 1 slot × 2 threads
+    /// One by default: on the quick study, 2 slots × 1 thread trained 1.07× (1.00–1.08×) the runs per hour of 1 slot × 2 threads
     /// on a 2-core machine (docs/benchmarks.md, "Training workers"); small runs do not keep two threads busy.
     /// </summary>
     [Range(1, 256, ErrorMessage = "Worker:ThreadsPerSlot must be between 1 and 256.")]
