@@ -30,6 +30,15 @@ public sealed record EpochMetrics(int Epoch, double TrainLoss, double TestLoss, 
     public double? ValidationAccuracy { get; init; }
     /// <summary>When the epoch's evaluation finished (UTC): the moment its metrics exist, from which their delivery to a browser is measured.</summary>
     public DateTime? EndedUtc { get; init; }
+    /// <summary>Per-class precision, recall and F1 on the test set after this epoch; null in records from before they were kept per epoch.</summary>
+    public ClassScores? PerClass { get; init; }
+    /// <summary>
+    /// CPU use of the process that trained (the dashboard or a worker) over the epoch's training and evaluation, in % of
+    /// one core (200 = two cores busy); null in older records.
+    /// </summary>
+    public double? CpuPercent { get; init; }
+    /// <summary>Resident memory (RSS) of the process that trained, at the epoch's end; null in older records.</summary>
+    public long? ResidentBytes { get; init; }
 }
 
 /// <summary>How a run ended.</summary>

@@ -119,6 +119,7 @@ public static class Trainer
         {
             model.train();
             var epochClock = Stopwatch.StartNew();
+            var usage = ProcessSampler.StartNew();
             trainClock.Start();
             double epochLossSum = 0, windowLossSum = 0;
             var windowBatches = 0;
@@ -185,7 +186,7 @@ public static class Trainer
                 ValidationLoss = validation?.MeanLoss,
                 ValidationAccuracy = validation?.Accuracy,
                 EndedUtc = DateTime.UtcNow,
-            };
+            }.WithFigures(lastEvaluation, usage.Sample());
             epochs.Add(metrics);
             observer?.OnEpoch(metrics);
             observer?.OnCheckpoint(new TrainingCheckpoint(config, epoch, epochs.ToArray(), earlierSeconds + trainClock.Elapsed.TotalSeconds,
@@ -198,6 +199,14 @@ public static class Trainer
             ? FormattableString.Invariant($"Kept the weights of epoch {best}, the lowest validation loss ({stopping.BestLoss:F4}).")
             : null);
     }
+
+    /// <summary>The epoch's per-class scores (from the evaluation it already ran) and what the process used.</summary>
+    private static EpochMetrics WithFigures(this EpochMetrics metrics, EvaluationResult test, ProcessUsage usage) => metrics with
+    {
+        PerClass = ClassScores.From(test),
+        CpuPercent = usage.CpuPercent,
+        ResidentBytes = usage.ResidentBytes,
+    };
 
     private static string EarlyStopReason(EarlyStopping stopping, int epoch, int epochs) => FormattableString.Invariant(
         $"Stopped early after epoch {epoch} of {epochs}: the validation loss had not improved for {stopping.Patience} epoch(s). Kept the weights of epoch {stopping.BestEpoch} (validation loss {stopping.BestLoss:F4}).");

@@ -1,12 +1,13 @@
 using JsonSerializer = System.Text.Json.JsonSerializer;
 using JsonSerializerOptions = System.Text.Json.JsonSerializerOptions;
 using Dashboard.Training;
+using Dashboard.Training.Evaluation;
 using LiteDB;
 
 namespace Dashboard.Tests.Training;
 
 /// <summary>The new EpochMetrics fields survive LiteDB and JSON, and records stored before them still load.</summary>
-public class EpochMetricsStorageTests
+public class EpochMetricsStorageTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // The run store's mapper settings.
     private static readonly BsonMapper Mapper = new() { EnumAsInteger = false };
@@ -42,6 +43,51 @@ public class EpochMetricsStorageTests
         var json = JsonSerializer.Serialize(Full, JsonSerializerOptions.Web);
         Assert.Contains("\"validationAccuracy\":0.92", json);
         Assert.Equal(Full, JsonSerializer.Deserialize<EpochMetrics>(json, JsonSerializerOptions.Web));
+    }
+
+    private static readonly EpochMetrics WithFigures = Full with
+    {
+        PerClass = new ClassScores(
+            [0.85, 0.99, 0.8, 0.88, 0.8, 0.97, 0.7, 0.95, 0.97, 0.96],
+            [0.86, 0.97, 0.81, 0.9, 0.82, 0.97, 0.66, 0.96, 0.98, 0.95],
+            [0.855, 0.98, 0.805, 0.89, 0.81, 0.97, 0.68, 0.955, 0.975, 0.955]),
+        CpuPercent = 187.5,
+        ResidentBytes = 912_345_678,
+    };
+
+    [Fact]
+    public void PerClassScoresAndSystemFiguresRoundTripThroughLiteDbAndStayFewHundredBytes()
+    {
+        var document = Mapper.ToDocument(WithFigures);
+        var loaded = Mapper.ToObject<EpochMetrics>(document);
+        Assert.Equal(WithFigures, loaded);
+        Assert.NotEqual(WithFigures, loaded with { PerClass = loaded.PerClass! with { F1 = [.. loaded.PerClass.F1.Skip(1), 0.5] } });
+        // What an epoch adds to a run's document (stated in the decision on per-epoch figures): keep it small.
+        var added = BsonSerializer.Serialize(document).Length - BsonSerializer.Serialize(Mapper.ToDocument(Full)).Length;
+        output.WriteLine($"{added} bytes added per epoch");
+        Assert.InRange(added, 300, 500);
+    }
+
+    [Fact]
+    public void PerClassScoresAndSystemFiguresPassTheApisStrictJson()
+    {
+        var strict = new JsonSerializerOptions(JsonSerializerOptions.Web);
+        Dashboard.Web.Api.StrictInput.Strict(strict);
+        var json = JsonSerializer.Serialize(WithFigures, strict);
+        Assert.Contains("\"perClass\":{\"precision\":[0.85,", json);
+        Assert.Equal(WithFigures, JsonSerializer.Deserialize<EpochMetrics>(json, strict));
+    }
+
+    [Fact]
+    public void RecordsStoredBeforePerClassScoresLoadWithoutThem()
+    {
+        var document = Mapper.ToDocument(Full);
+        Assert.False(document.ContainsKey("PerClass"));
+        var loaded = Mapper.ToObject<EpochMetrics>(document);
+        Assert.Null(loaded.PerClass);
+        Assert.Null(loaded.CpuPercent);
+        Assert.Null(loaded.ResidentBytes);
+        Assert.Equal(Full, loaded);
     }
 
     [Fact]

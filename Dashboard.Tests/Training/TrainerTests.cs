@@ -49,6 +49,33 @@ public class TrainerTests
     }
 
     [Fact]
+    public void EachEpochKeepsItsPerClassScoresAndWhatTheProcessUsed()
+    {
+        var recorder = new Recorder();
+        var result = Trainer.Train(Quick with { Epochs = 2, TrainSubset = 2000 }, RealData.Get(), recorder);
+
+        Assert.Equal(2, result.Epochs.Count);
+        var support = result.Confusion!.Counts.Select(row => (double)row.Sum()).ToArray();
+        foreach (var epoch in result.Epochs)
+        {
+            var scores = epoch.PerClass!;
+            Assert.All(new[] { scores.Precision, scores.Recall, scores.F1 }, a => Assert.Equal(FashionMnist.ClassCount, a.Length));
+            // Recall weighted by each class's images is the accuracy: the scores belong to this epoch's evaluation.
+            Assert.Equal(epoch.TestAccuracy, scores.Recall.Select((r, k) => r * support[k]).Sum() / support.Sum(), 1e-9);
+            Assert.All(scores.F1, f => Assert.InRange(f, 0, 1));
+            // Two torch threads training: well above idle, at most every core.
+            Assert.InRange(epoch.CpuPercent!.Value, 20, 100 * Environment.ProcessorCount + 5);
+            // The data set alone holds 70,000 float images (~220 MB); less than that resident would be wrong.
+            Assert.InRange(epoch.ResidentBytes!.Value, 200L << 20, 64L << 30);
+        }
+        Assert.NotEqual(result.Epochs[0].PerClass!.F1, result.Epochs[1].PerClass!.F1);
+        // The last epoch's scores are the final report's, and the observer saw the same record.
+        var last = result.Epochs[^1].PerClass!;
+        Assert.Equal(result.Report!.Classes.Select(c => c.F1), last.F1);
+        Assert.Same(result.Epochs[^1], recorder.Epochs[^1]);
+    }
+
+    [Fact]
     public void SameSeedAndThreadsGiveIdenticalLosses()
     {
         var config = Quick with { TrainSubset = 1024, BatchSize = 128 };

@@ -75,6 +75,8 @@ public static class WorkersApi
         : !(m.TestAccuracy is >= 0 and <= 1) ? "metrics.testAccuracy must be between 0 and 1."
         : !(double.IsFinite(m.TrainLoss) && double.IsFinite(m.TestLoss)) ? "metrics.trainLoss and metrics.testLoss must be finite numbers."
         : !(m.Seconds >= 0 && m.ImagesPerSecond >= 0 && double.IsFinite(m.Seconds) && double.IsFinite(m.ImagesPerSecond)) ? "metrics.seconds and metrics.imagesPerSecond must be finite and not negative."
+        : m.PerClass?.Problem(Dashboard.Training.Data.FashionMnist.ClassCount) is { } perClass ? "metrics.perClass: " + perClass
+        : !(m.CpuPercent is null or >= 0 and < double.PositiveInfinity) || m.ResidentBytes < 0 ? "metrics.cpuPercent and metrics.residentBytes must be finite and not negative."
         : null;
 
     private static IResult Ended(Guid id, EndedReport report, RemoteRuns remote, TrainingService training)
