@@ -77,13 +77,18 @@ public sealed class StudyResults(StudyView view)
         Members.Where(m => m.Varied.Count == 0 || m.Varied is [var only] && only == parameter).ToList();
 
     /// <summary>One line per group of the parameter, named by its value, coloured in group order.</summary>
-    public IReadOnlyList<CurveSeries> Curves(StudyParameter parameter, CurveMetric metric)
-    {
-        var inputs = GroupsOf(parameter).Select((m, i) => new CurveInput(
-            $"{StudyParameters.Short(parameter)} {StudyParameters.FormatValue(m.Config, parameter)}{(m.Varied.Count == 0 ? " (control)" : "")}",
-            RunPalette.At(i), View.RunOf(m)?.Epochs ?? []));
-        return CurveMetrics.Series(inputs, metric);
-    }
+    public IReadOnlyList<CurveSeries> Curves(StudyParameter parameter, CurveMetric metric) => CurveMetrics.Series(Inputs(parameter), metric);
+
+    /// <summary>The same lines for one class's F1 (groups whose run kept no per-class scores have none).</summary>
+    public IReadOnlyList<CurveSeries> ClassF1Curves(StudyParameter parameter, int classIndex) =>
+        ClassCurves.OfClass(Inputs(parameter), classIndex, ClassMetric.F1);
+
+    /// <summary>Whether any member's run kept per-class scores per epoch (runs trained before they were added did not).</summary>
+    public bool HasClassScores => Members.Any(m => View.RunOf(m) is { } run && ClassCurves.AnyRecorded(run.Epochs));
+
+    private IEnumerable<CurveInput> Inputs(StudyParameter parameter) => GroupsOf(parameter).Select((m, i) => new CurveInput(
+        $"{StudyParameters.Short(parameter)} {StudyParameters.FormatValue(m.Config, parameter)}{(m.Varied.Count == 0 ? " (control)" : "")}",
+        RunPalette.At(i), View.RunOf(m)?.Epochs ?? []));
 
     /// <summary>Null until the control and at least one other group of the parameter have a report.</summary>
     public ParameterFinding? Finding(StudyParameter parameter)
