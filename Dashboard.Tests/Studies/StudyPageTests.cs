@@ -97,6 +97,43 @@ public sealed class StudyPageTests : IDisposable
     }
 
     [Fact]
+    public async Task OneClassesF1ReplacesTheMetricOnEveryParametersChart()
+    {
+        await using var ctx = Context(_dir.Path);
+        var study = Seed(ctx);
+        var store = ctx.Store();
+        // The control and learning rate 0.01 kept per-class scores per epoch; learning rate 0.1 trained before they existed.
+        foreach (var (member, shift) in new[] { (study.Members[0], 0.0), (study.Members[1], 0.2) })
+            store.Update(member.RunId, r => r with { Epochs = [.. r.Epochs.Select(e => e with { PerClass = EpochFigureRuns.Scores(shift + 0.01 * e.Epoch) })] });
+        var page = ctx.Render<StudyPage>(p => p.Add(x => x.Id, study.Id));
+        Assert.Empty(page.FindComponents<EpochLines>());
+
+        var select = page.FindComponent<MudBlazor.MudSelect<int?>>();
+        await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(6));
+
+        var chart = page.FindComponents<EpochLines>().Single(c => c.Instance.TestId == "study-class-curves-LearningRate").Instance;
+        Assert.Equal("F1 of Shirt by learning rate", chart.Title);
+        Assert.Equal(3, chart.Series.Count);
+        Assert.Equal(10, chart.Series[0].Points.Count);
+        Assert.Equal(EpochFigureRuns.Scores(0.2 + 0.01 * 10).F1[6], chart.Series[1].Points[^1][1]);
+        Assert.Empty(chart.Series[2].Points);
+        Assert.DoesNotContain(page.FindComponents<ApexChart>(), c => c.Instance.TestId!.StartsWith("study-curves-", StringComparison.Ordinal));
+
+        await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(null));
+        Assert.Empty(page.FindComponents<EpochLines>());
+        Assert.Contains(page.FindComponents<ApexChart>(), c => c.Instance.TestId == "study-curves-LearningRate");
+    }
+
+    [Fact]
+    public async Task AStudyWithoutPerClassScoresOffersNoClass()
+    {
+        await using var ctx = Context(_dir.Path);
+        var study = Seed(ctx);
+        var page = ctx.Render<StudyPage>(p => p.Add(x => x.Id, study.Id));
+        Assert.Empty(page.FindAll("[data-testid=study-class]"));
+    }
+
+    [Fact]
     public async Task AnUnknownStudySaysSo()
     {
         await using var ctx = Context(_dir.Path);

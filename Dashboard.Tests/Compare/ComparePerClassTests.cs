@@ -1,0 +1,69 @@
+using Bunit;
+using Dashboard.Tests.Support;
+using Dashboard.Tests.Web;
+using Dashboard.Web.Components.Pages.Compare;
+using Dashboard.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Tests.Compare;
+
+/// <summary>The compare page's per-class chart: a line per run for one class, and what it says of runs without scores.</summary>
+public sealed class ComparePerClassTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static IRenderedComponent<ComparePage> Open(BunitContext ctx, params Guid[] ids)
+    {
+        ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/compare?ids={string.Join(",", ids)}");
+        return ctx.Render<ComparePage>();
+    }
+
+    [Fact]
+    public async Task ItOpensOnTheClassThatDiffersMostAndNamesTheRunsWithoutScores()
+    {
+        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var a = CompareRuns.Finished("steady", CompareRuns.Fashion(), 10, epochs: 3);
+        a = a with { Epochs = [.. a.Epochs.Select(e => e with { PerClass = EpochFigureRuns.Scores(0.01 * e.Epoch) })] };
+        // B is alike, except that it gets Coat (class 4) badly wrong at the end.
+        var b = CompareRuns.Finished("coat trouble", CompareRuns.Fashion(), 12, epochs: 2);
+        var coat = EpochFigureRuns.Scores(0.02) with { F1 = [.. EpochFigureRuns.Scores(0.02).F1.Select((f, k) => k == 4 ? 0.1 : f)] };
+        b = b with { Epochs = [b.Epochs[0] with { PerClass = EpochFigureRuns.Scores(0.01) }, b.Epochs[1] with { PerClass = coat }] };
+        var c = CompareRuns.Finished("from before", CompareRuns.Fashion(), 9, epochs: 2);
+        ctx.Store().InsertMany([a, b, c]);
+
+        var page = Open(ctx, a.Id, b.Id, c.Id);
+
+        var chart = page.FindComponents<EpochLines>().Single(l => l.Instance.TestId == "compare-class-curves").Instance;
+        Assert.Equal("F1 of Coat", chart.Title);
+        Assert.Equal(["A · steady", "B · coat trouble"], chart.Series.Select(s => s.Name));
+        Assert.Equal([1.0, 2.0, 3.0], chart.Series[0].Points.Select(p => p[0]));
+        Assert.Equal([2.0, 0.1], chart.Series[1].Points[^1]);
+        Assert.Equal(3, chart.Epochs);
+        Assert.StartsWith("C trained before", page.Find("[data-testid=compare-per-class-missing]").TextContent.Trim());
+
+        // Another class and metric from the picker.
+        page.FindAll("[data-testid=class-metric] .mud-toggle-item").Single(e => e.TextContent.Contains("Precision")).Click();
+        var select = page.FindComponent<MudBlazor.MudSelect<int>>();
+        await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(0));
+        chart = page.FindComponents<EpochLines>().Single(l => l.Instance.TestId == "compare-class-curves").Instance;
+        Assert.Equal("Precision of T-shirt/top", chart.Title);
+        Assert.Equal(a.Epochs[2].PerClass!.Precision[0], chart.Series[0].Points[^1][1]);
+    }
+
+    [Fact]
+    public async Task RunsWithoutPerClassScoresGetANoteAndNoChart()
+    {
+        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var a = CompareRuns.Finished("old a", CompareRuns.Fashion(), 10, epochs: 2);
+        var b = CompareRuns.Finished("old b", CompareRuns.Fashion(), 12, epochs: 2);
+        ctx.Store().InsertMany([a, b]);
+
+        var page = Open(ctx, a.Id, b.Id);
+
+        Assert.Contains("classification reports below", page.Find("[data-testid=compare-per-class-not-recorded]").TextContent);
+        Assert.Empty(page.FindComponents<EpochLines>());
+    }
+}
