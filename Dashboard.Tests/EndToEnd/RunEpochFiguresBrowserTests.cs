@@ -38,7 +38,7 @@ public sealed class RunEpochFiguresBrowserTests(Browser browser) : IClassFixture
 
         await page.GetByTestId("class-metric").GetByText("Recall").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=chart-per-class] .apexcharts-title-text")).ToHaveTextAsync("Recall per class");
-        Assert.Contains("dashboard's process", await page.GetByTestId("system-where").TextContentAsync());
+        Assert.Contains("The dashboard's process", await page.GetByTestId("system-where").TextContentAsync());
 
         // Stored before issue 14: epochs without the figures.
         var old = app.Store.Create(config with { Epochs = 2 }, "from before");
@@ -53,6 +53,13 @@ public sealed class RunEpochFiguresBrowserTests(Browser browser) : IClassFixture
         Assert.Equal(0, await page.GetByTestId("chart-cpu").CountAsync());
         await page.GetByTestId("run-per-class").ScrollIntoViewIfNeededAsync();
         await Browser.ScreenshotAsync(page, "run-epoch-figures-old-run");
+
+        // Compared: the new run has a line, the old one is named as having none.
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, $"compare?ids={run.Id},{old.Id}"));
+        await WaitForPointsAsync(page, "compare-class-curves", 3);
+        await Assertions.Expect(page.GetByTestId("compare-per-class-missing")).ToContainTextAsync("B trained before per-class scores were kept per epoch, so it has no line here.");
+        await page.GetByTestId("compare-per-class").ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "compare-per-class");
         Assert.Empty(consoleErrors);
         await page.Context.CloseAsync();
     }
