@@ -88,6 +88,9 @@ public sealed class WorkerFailureTests(ITestOutputHelper output)
         var run = app.Training.Launch(Tiny, "delivered live").Run!;
         var done = await WaitForStatusAsync(app, run.Id, RunStatus.Completed, worker);
         Assert.Equal([1, 2, 3], done.Epochs.Select(e => e.Epoch));
+        // The worker's own process figures and each epoch's per-class scores pass the workers API's strict JSON.
+        Assert.All(done.Epochs, e => Assert.True(e is { PerClass.F1.Length: 10, CpuPercent: > 0, ResidentBytes: > 0 }, $"epoch {e.Epoch}: cpu {e.CpuPercent}, rss {e.ResidentBytes}, classes {e.PerClass?.F1.Length}"));
+        Assert.Equal(done.Report!.Classes.Select(c => c.F1), done.Epochs[^1].PerClass!.F1);
 
         // EndedUtc is stamped by the worker when the epoch's evaluation ends; the event's time is taken when the
         // dashboard publishes it. Both clocks are this machine's, so their difference is the delivery time.

@@ -48,9 +48,6 @@ public sealed class WorkerTrainingTests(ITestOutputHelper output, Browser browse
             Assert.NotNull(run.Confusion);
             Assert.NotNull(app.Store.LoadEvaluation(run.Id));
             Assert.Equal(1, run.Environment!.Threads);
-            // The worker's own process figures and the epoch's per-class scores travel with the epoch.
-            Assert.Equal(run.Report!.Classes.Select(c => c.F1), run.Epochs[0].PerClass!.F1);
-            Assert.True(run.Epochs[0] is { CpuPercent: > 0, ResidentBytes: > 0 }, $"{run.Name}: cpu {run.Epochs[0].CpuPercent}, rss {run.Epochs[0].ResidentBytes}");
         }
         // Both workers trained some of them, and each run names the one that did.
         var byWorker = runs.GroupBy(r => r.Worker!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());

@@ -73,6 +73,34 @@ public sealed class StrictInputApiTests : IDisposable
         Assert.Equal((0, 0), (_app.Store.Count(), StudyCount));
     }
 
+    private const string TenScores = "[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]";
+
+    public static TheoryData<string, string> BadEpochFigures => new()
+    {
+        { $$"""{ "precision": [0.5, 0.5], "recall": {{TenScores}}, "f1": {{TenScores}} }""", "must have 10 values each" },
+        { $$"""{ "precision": {{TenScores}}, "recall": {{TenScores.Replace("[0.5", "[1.5")}}, "f1": {{TenScores}} }""", "between 0 and 1" },
+        { $$"""{ "precision": {{TenScores}}, "recall": {{TenScores}} }""", "precision, recall and f1 are all required" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEpochFigures))]
+    public async Task AWorkersEpochWithBadPerClassScoresIsRefusedByName(string perClass, string expected)
+    {
+        var body = $$"""{ "lease": "{{Guid.NewGuid()}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0, "cpuPercent": 150.0, "perClass": {{perClass}} }, "checkpoint": "AAAA" }""";
+        var response = await SendAsync(HttpMethod.Post, $"api/workers/runs/{Guid.NewGuid()}/epoch", body);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
+    }
+
+    [Fact]
+    public async Task AWorkersEpochWithNegativeCpuOrMemoryIsRefused()
+    {
+        var body = $$"""{ "lease": "{{Guid.NewGuid()}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0, "residentBytes": -1 }, "checkpoint": "AAAA" }""";
+        var response = await SendAsync(HttpMethod.Post, $"api/workers/runs/{Guid.NewGuid()}/epoch", body);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "metrics.cpuPercent and metrics.residentBytes");
+    }
+
     [Fact]
     public async Task AConfigSentWithoutItsWrapperIsRefusedInsteadOfQueuingTheDefaultRun()
     {
