@@ -88,7 +88,8 @@ public static class StrictInput
             StatusCodes.Status413PayloadTooLarge => TooLarge(http),
             StatusCodes.Status404NotFound => $"Nothing answers {http.Request.Method} {http.Request.Path}: see /openapi/v1.json for the endpoints.",
             StatusCodes.Status405MethodNotAllowed => $"{http.Request.Path} does not answer {http.Request.Method}: see /openapi/v1.json for its methods.",
-            StatusCodes.Status415UnsupportedMediaType => "This endpoint reads JSON: send the body with Content-Type: application/json.",
+            // Also answered by routing for the workers' multipart reports (their Accepts metadata), before any handler runs.
+            StatusCodes.Status415UnsupportedMediaType => $"This endpoint does not read {(http.Request.ContentType is { } type ? type[..Math.Min(type.Length, 100)] : "a body without a content type")}: send JSON with Content-Type: application/json (a worker's epoch and ended reports: multipart/form-data).",
             _ => "The request could not be read. Nothing was done.",
         };
         return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
