@@ -119,6 +119,10 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
             catch (ReportRejectedException e)
             {
                 _logger.LogError("Run {RunId}: the dashboard rejected {Path} as malformed ({Error}); the report is dropped", _runId, path, e.Message);
+                // Without an end the run would stay Running under this worker's lease: end it without its results.
+                if (report.Parts?.Value.Report is EndedReport { Result: not null } ended)
+                    await DeliverOneAsync(new Outgoing(path, null, new Lazy<Parts>(new Parts(
+                        ended with { End = RunEnd.Failed, Reason = $"The dashboard refused this run's results: {e.Message[..Math.Min(e.Message.Length, 500)]}", Result = null }, []))));
                 return;
             }
             catch (RunRefusedException e)

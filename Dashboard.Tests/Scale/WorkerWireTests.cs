@@ -140,6 +140,30 @@ public sealed class WorkerWireTests
     }
 
     [Fact]
+    public async Task ARunWhoseResultsTheDashboardRefusesEndsFailedWithTheReasonInsteadOfStayingRunning()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        var client = Client(app);
+        var id = app.Store.Create(Small, "refused results").Id;
+        var lease = (await client.ClaimAsync(id, "wire:1", CancellationToken.None))!.Lease;
+        await using var sink = new ApiRunSink(client, id, lease, TimeSpan.FromMinutes(1), NullLogger.Instance);
+        sink.Started(null, []);
+        // Label 12 is no class of Fashion-MNIST: the evaluation cannot be read, so the dashboard refuses the whole end.
+        var evaluation = new EvaluationResult(0.5, 0.5, [12], [0], new float[FashionMnist.ClassCount]);
+        var result = new TrainingResult(TrainingOutcome.Completed, null, [Metrics(1)], null, null, 1.0, Environment(), [1, 2, 3], evaluation);
+        sink.Ended(RunEnd.Completed, null, result, Metrics(1));
+        await sink.FlushAsync();
+
+        var run = app.Store.Get(id)!;
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("refused this run's results", run.StatusReason);
+        Assert.Contains("label 12", run.StatusReason);
+        Assert.False(run.HasWeights);
+        Assert.Null(app.Store.LoadWeights(id));
+    }
+
+    [Fact]
     public async Task AStaleLeaseIsRefusedBeforeTheCheckpointsBytesAreRead()
     {
         using var dir = new TempDirectory();

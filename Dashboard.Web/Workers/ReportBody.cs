@@ -21,11 +21,13 @@ public sealed class ReportBody
     private const string Multipart = "multipart/form-data";
     private const string Octets = "application/octet-stream";
     private readonly MultipartReader _reader;
+    private readonly long _contentLength;
     private readonly CancellationToken _cancel;
 
-    private ReportBody(MultipartReader reader, CancellationToken cancel)
+    private ReportBody(MultipartReader reader, long contentLength, CancellationToken cancel)
     {
         _reader = reader;
+        _contentLength = contentLength;
         _cancel = cancel;
     }
 
@@ -37,12 +39,14 @@ public sealed class ReportBody
         var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
         // RFC 2046: 1 to 70 characters.
         if (string.IsNullOrEmpty(boundary) || boundary.Length > 70) throw Bad("The multipart content type needs a boundary of 1 to 70 characters.");
+        // Known up front, so that a part declaring more bytes than the body holds is refused before its array is allocated.
+        if (request.ContentLength is not { } length) throw Bad("A report needs a Content-Length (not a chunked body).", StatusCodes.Status411LengthRequired);
         return new ReportBody(new MultipartReader(boundary, request.Body)
         {
             HeadersCountLimit = 8,
             HeadersLengthLimit = 4096,
             BodyLengthLimit = MaxPartBytes,
-        }, request.HttpContext.RequestAborted);
+        }, length, request.HttpContext.RequestAborted);
     }
 
     /// <summary>The report part, read (at most <see cref="StrictInput.MaxBodyBytes"/>) and parsed with the API's strict JSON options.</summary>
@@ -68,6 +72,7 @@ public sealed class ReportBody
     {
         var section = await NextAsync(name, Octets);
         // The declared length was checked against MaxPartBytes with the report (DigestError).
+        if (declared.Length > _contentLength) throw Bad($"The {name} part declares {declared.Length:N0} bytes in a body of {_contentLength:N0}. Nothing was stored.");
         var bytes = new byte[declared.Length];
         var length = await ReadUpToAsync(section.Body, bytes);
         if (length < declared.Length) throw Bad($"The {name} part has {length:N0} bytes where {declared.Length:N0} were declared. Nothing was stored.");
