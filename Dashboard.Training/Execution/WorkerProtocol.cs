@@ -3,7 +3,8 @@ namespace Dashboard.Training.Execution;
 // Wire messages, documented here as a group and in docs/scale-out.md rather than member by member.
 #pragma warning disable CS1591, CS1573
 
-// The messages between the dashboard and its training workers (REST, JSON, under /api/workers). The dashboard
+// The messages between the dashboard and its training workers (REST under /api/workers: JSON, and for the epoch and
+// ended reports multipart/form-data whose binary parts the JSON declares; docs/scale-out.md, "The wire"). The dashboard
 // stays the only process that writes its database: a worker claims a run, trains it and reports each step.
 // Every report carries the claim's lease: once the dashboard gave the run to another worker (this one was
 // lost), the old lease is refused and the old worker stops, so a run never trains on two workers at once.

@@ -13,8 +13,9 @@ namespace Dashboard.Web.Workers;
 
 /// <summary>
 /// The API training workers call (<see cref="WorkerProtocol.BasePath"/>): heartbeat, claim, and the run's reports.
-/// Admin tokens only: a worker writes results into anyone's runs. Reports carry checkpoints, weights and the
-/// test-set predictions, so their bodies may be larger than the rest of the API's.
+/// Admin tokens only: a worker writes results into anyone's runs. The epoch and ended reports carry checkpoints,
+/// weights and the test-set predictions as binary parts (<see cref="ReportBody"/>), so their bodies may be larger than
+/// the rest of the API's.
 /// </summary>
 public static class WorkersApi
 {
