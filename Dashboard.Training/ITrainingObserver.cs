@@ -10,8 +10,8 @@ public interface ITrainingObserver
     void OnEpoch(EpochMetrics metrics);
 
     /// <summary>
-    /// Follows each <see cref="OnEpoch"/>: the state to resume from after that epoch (a few MB; keep the
-    /// latest). Ignored unless overridden.
+    /// Follows each <see cref="OnEpoch"/> but the run's last (after it the run completes: there is nothing to
+    /// resume): the state to resume from after that epoch (a few MB; keep the latest). Ignored unless overridden.
     /// </summary>
     void OnCheckpoint(TrainingCheckpoint checkpoint) { }
 }

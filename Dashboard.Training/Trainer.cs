@@ -20,7 +20,7 @@ public static class Trainer
     /// <summary>
     /// Runs <paramref name="config"/> to the end, to cancellation (within one batch), to divergence or to
     /// an early stop. Runs on the calling thread; the thread count is process-wide, so run one training at a time.
-    /// After every epoch the observer receives the metrics, then a <see cref="TrainingCheckpoint"/>.
+    /// After every epoch the observer receives the metrics, then, except after the run's last epoch, a <see cref="TrainingCheckpoint"/>.
     /// </summary>
     /// <remarks>
     /// With early stopping on, a completed run keeps the weights of its lowest validation loss, and its
@@ -189,7 +189,9 @@ public static class Trainer
             }.WithFigures(lastEvaluation, usage.Sample());
             epochs.Add(metrics);
             observer?.OnEpoch(metrics);
-            observer?.OnCheckpoint(new TrainingCheckpoint(config, epoch, epochs.ToArray(), earlierSeconds + trainClock.Elapsed.TotalSeconds,
+            // After the run's last epoch nothing is resumed: no checkpoint (8 MB for the report's model, stored and deleted again).
+            var last = epoch == config.Epochs || stopping.ShouldStop;
+            if (!last) observer?.OnCheckpoint(new TrainingCheckpoint(config, epoch, epochs.ToArray(), earlierSeconds + trainClock.Elapsed.TotalSeconds,
                 lastWeights, OptimizerState.Save(optimizer), GeneratorState.Get(generator), augmenter?.GetState(), GeneratorState.GetGlobal(),
                 stopping.BestEpoch, stopping.BestLoss, bestWeights));
             if (stopping.ShouldStop) return Finish(TrainingOutcome.Completed, EarlyStopReason(stopping, epoch, config.Epochs));

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Dashboard.Training;
+using Dashboard.Training.Evaluation;
 using Dashboard.Training.Execution;
 
 namespace Dashboard.Worker;
@@ -15,7 +16,7 @@ namespace Dashboard.Worker;
 public sealed class ApiRunSink : IRunSink, IAsyncDisposable
 {
     private static readonly TimeSpan BatchEvery = TimeSpan.FromMilliseconds(500);
-    private readonly Channel<(string Path, object Body)> _reports = Channel.CreateUnbounded<(string, object)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Outgoing> _reports = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly DashboardClient _client;
     private readonly Guid _runId, _lease;
     private readonly TimeSpan _deliverFor;
@@ -51,17 +52,36 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
         Send("batch", new BatchReport(_lease, progress));
     }
 
-    public void Epoch(EpochMetrics metrics, byte[] checkpoint) => Send("epoch", new EpochReport(_lease, metrics, checkpoint));
+    public void Epoch(EpochMetrics metrics, byte[] checkpoint) =>
+        Send("epoch", () => new(new EpochReport(_lease, metrics, ArtifactDigest.Of(checkpoint)), [(WorkerProtocol.CheckpointPart, checkpoint)]));
 
-    public void Ended(RunEnd end, string? reason, TrainingResult? result)
+    public void Ended(RunEnd end, string? reason, TrainingResult? result, EpochMetrics? finalEpoch)
     {
-        Send("ended", new EndedReport(_lease, end, reason, result));
+        Send("ended", () => EndedParts(end, reason, result, finalEpoch));
         _reports.Writer.TryComplete();
     }
 
-    private void Send(string kind, object body)
+    // The evaluation goes in its stored form (EvaluationBytes): the dashboard keeps these bytes and derives the report from them.
+    private Parts EndedParts(RunEnd end, string? reason, TrainingResult? result, EpochMetrics? finalEpoch)
     {
-        if (_reports.Writer.TryWrite(($"runs/{_runId}/{kind}", body))) Interlocked.Increment(ref _pending);
+        if (result is null) return new(new EndedReport(_lease, end, reason, null), []);
+        var evaluation = result.Evaluation is null ? null : EvaluationBytes.ToBytes(result.Evaluation);
+        var parts = new List<(string, byte[])>();
+        if (result.Weights is { } weights) parts.Add((WorkerProtocol.WeightsPart, weights));
+        if (evaluation is not null) parts.Add((WorkerProtocol.EvaluationPart, evaluation));
+        var ended = new EndedResult(result.TrainingSeconds, result.Environment, finalEpoch,
+            result.Weights is null ? null : ArtifactDigest.Of(result.Weights), evaluation is null ? null : ArtifactDigest.Of(evaluation));
+        return new(new EndedReport(_lease, end, reason, ended), parts);
+    }
+
+    private void Send(string kind, object json) => Enqueue(new Outgoing($"runs/{_runId}/{kind}", json, null));
+
+    // Hashing and serialising wait for the delivery task: the training thread only queues.
+    private void Send(string kind, Func<Parts> prepare) => Enqueue(new Outgoing($"runs/{_runId}/{kind}", null, new Lazy<Parts>(prepare)));
+
+    private void Enqueue(Outgoing report)
+    {
+        if (_reports.Writer.TryWrite(report)) Interlocked.Increment(ref _pending);
     }
 
     /// <summary>Waits until every report is delivered, refused, or given up on.</summary>
@@ -73,15 +93,16 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
 
     private async Task DeliverAsync()
     {
-        await foreach (var (path, body) in _reports.Reader.ReadAllAsync())
+        await foreach (var report in _reports.Reader.ReadAllAsync())
         {
-            if (!LeaseLost) await DeliverOneAsync(path, body);
+            if (!LeaseLost) await DeliverOneAsync(report);
             Interlocked.Decrement(ref _pending);
         }
     }
 
-    private async Task DeliverOneAsync(string path, object body)
+    private async Task DeliverOneAsync(Outgoing report)
     {
+        var (path, body) = (report.Path, report.Json);
         var giveUpAt = DateTime.UtcNow + _deliverFor;
         for (var attempt = 0; ; attempt++)
         {
@@ -91,12 +112,17 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
                 {
                     if ((await _client.PostAsync<BatchReply>(path, body, CancellationToken.None))?.Cancel == true) Stop.Cancel();
                 }
-                else await _client.PostAsync<object>(path, body, CancellationToken.None);
+                else if (body is not null) await _client.PostAsync<object>(path, body, CancellationToken.None);
+                else await _client.PostPartsAsync(path, report.Parts!.Value.Report, report.Parts.Value.Binary, CancellationToken.None);
                 return;
             }
             catch (ReportRejectedException e)
             {
                 _logger.LogError("Run {RunId}: the dashboard rejected {Path} as malformed ({Error}); the report is dropped", _runId, path, e.Message);
+                // Without an end the run would stay Running under this worker's lease: end it without its results.
+                if (report.Parts?.Value.Report is EndedReport { Result: not null } ended)
+                    await DeliverOneAsync(new Outgoing(path, null, new Lazy<Parts>(new Parts(
+                        ended with { End = RunEnd.Failed, Reason = $"The dashboard refused this run's results: {e.Message[..Math.Min(e.Message.Length, 500)]}", Result = null }, []))));
                 return;
             }
             catch (RunRefusedException e)
@@ -125,4 +151,9 @@ public sealed class ApiRunSink : IRunSink, IAsyncDisposable
         await FlushAsync();
         Stop.Dispose();
     }
+
+    /// <summary>A report on its way: JSON, or a multipart report (prepared once, on first delivery) with its binary parts.</summary>
+    private sealed record Outgoing(string Path, object? Json, Lazy<Parts>? Parts);
+
+    private sealed record Parts(object Report, IReadOnlyList<(string Name, byte[] Bytes)> Binary);
 }

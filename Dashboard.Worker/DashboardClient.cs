@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Mime;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dashboard.Training.Execution;
@@ -44,13 +45,58 @@ public sealed class DashboardClient
         }
     }
 
-    /// <summary>Posts a report; the answer's body is read as <typeparamref name="T"/> when there is one.</summary>
+    /// <summary>
+    /// The checkpoint a claimed run resumes from, checked against the claim's <paramref name="digest"/>; null when the
+    /// dashboard has none readable now (the run then starts over).
+    /// </summary>
+    /// <exception cref="RunRefusedException">409: the run is no longer this worker's.</exception>
+    /// <exception cref="InvalidDataException">The bytes do not match the digest.</exception>
+    public async Task<byte[]?> CheckpointAsync(Guid runId, Guid lease, ArtifactDigest digest, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{WorkerProtocol.BasePath}/runs/{runId}/checkpoint?lease={lease}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await ThrowIfRefusedAsync(response, ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        if (bytes.LongLength != digest.Length || WorkerProtocol.Sha256(bytes) != digest.Sha256.ToLowerInvariant())
+            throw new InvalidDataException($"The checkpoint of run {runId} arrived with {bytes.LongLength:N0} bytes and SHA-256 {WorkerProtocol.Sha256(bytes)}; the claim said {digest.Length:N0} bytes, {digest.Sha256}.");
+        return bytes;
+    }
+
+    /// <summary>Posts a report as JSON; the answer's body is read as <typeparamref name="T"/> when there is one.</summary>
     /// <exception cref="RunRefusedException">409 or 404: the run is not this worker's to report on.</exception>
     /// <exception cref="UnauthorizedAccessException">401 or 403: the token is wrong, revoked or not an admin's.</exception>
+    /// <exception cref="ReportRejectedException">400, 413 or 415: the dashboard found the report malformed.</exception>
     /// <exception cref="HttpRequestException">The dashboard could not be reached or failed: try again.</exception>
     public async Task<T?> PostAsync<T>(string path, object body, CancellationToken ct)
     {
         using var response = await _http.PostAsJsonAsync(WorkerProtocol.BasePath + "/" + path, body, Json, ct);
+        await ThrowIfRefusedAsync(response, ct);
+        return response.Content.Headers.ContentLength is 0 ? default : await response.Content.ReadFromJsonAsync<T>(Json, ct);
+    }
+
+    /// <summary>
+    /// Posts an epoch or ended report as multipart/form-data (docs/decisions/0021): the report as JSON, then each binary
+    /// part it declares, sent from the arrays as they are. Exceptions as <see cref="PostAsync{T}"/>.
+    /// </summary>
+    public async Task PostPartsAsync(string path, object report, IReadOnlyList<(string Name, byte[] Bytes)> parts, CancellationToken ct)
+    {
+        using var content = new MultipartFormDataContent();
+        // As bytes, not JsonContent: with every part's length known the request has a Content-Length (no chunking).
+        var json = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(report, report.GetType(), Json));
+        json.Headers.ContentType = new MediaTypeHeaderValue(MediaTypeNames.Application.Json);
+        content.Add(json, WorkerProtocol.ReportPart);
+        foreach (var (name, bytes) in parts)
+        {
+            var part = new ByteArrayContent(bytes);
+            part.Headers.ContentType = new MediaTypeHeaderValue(MediaTypeNames.Application.Octet);
+            content.Add(part, name);
+        }
+        using var response = await _http.PostAsync(WorkerProtocol.BasePath + "/" + path, content, ct);
+        await ThrowIfRefusedAsync(response, ct);
+    }
+
+    private async Task ThrowIfRefusedAsync(HttpResponseMessage response, CancellationToken ct)
+    {
         if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
             throw new RunRefusedException(await response.Content.ReadAsStringAsync(ct));
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -61,6 +107,5 @@ public sealed class DashboardClient
             throw new ReportRejectedException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"The dashboard answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}", null, response.StatusCode);
-        return response.Content.Headers.ContentLength is 0 ? default : await response.Content.ReadFromJsonAsync<T>(Json, ct);
     }
 }

@@ -62,8 +62,18 @@ public sealed class TrainRunJob(DashboardClient dashboard, DatasetProvider datas
         var o = options.Value;
         if (await ClaimAsync(runId, cancellationToken) is not { } claim) return;
         logger.LogInformation("Run {RunId} claimed; training with {Threads} thread(s)", runId, o.ThreadsPerSlot);
+        byte[]? checkpoint;
+        try
+        {
+            checkpoint = claim.Checkpoint is { } digest ? await CheckpointAsync(runId, claim.Lease, digest, cancellationToken) : null;
+        }
+        catch (RunRefusedException e)
+        {
+            logger.LogInformation("Run {RunId} is no longer this worker's ({Refusal}); nothing to do", runId, e.Message);
+            return;
+        }
         // TorchSharp's thread count is process-wide: every slot of this worker trains with the same.
-        var ticket = new RunTicket(runId, claim.Config with { Threads = o.ThreadsPerSlot }, claim.Checkpoint);
+        var ticket = new RunTicket(runId, claim.Config with { Threads = o.ThreadsPerSlot }, checkpoint);
         var sink = new ApiRunSink(dashboard, runId, claim.Lease, o.DeliverFor, logger);
         var thread = slots.Rent();
         active.Add(runId, sink);
@@ -78,7 +88,7 @@ public sealed class TrainRunJob(DashboardClient dashboard, DatasetProvider datas
             {
                 // Recorded on the run, as the dashboard does for its own: the job ends and the worker takes the next.
                 logger.LogError(e, "Run {RunId} failed", runId);
-                sink.Ended(RunEnd.Failed, $"The run failed on worker {o.Identity}: {e.Message}", null);
+                sink.Ended(RunEnd.Failed, $"The run failed on worker {o.Identity}: {e.Message}", null, null);
             }
             await sink.FlushAsync();
             logger.LogInformation("Run {RunId} done{Lost}", runId, sink.LeaseLost ? " (it was given to another worker)" : "");
@@ -91,20 +101,45 @@ public sealed class TrainRunJob(DashboardClient dashboard, DatasetProvider datas
         }
     }
 
-    // The dashboard may be restarting: keep asking until it answers or this worker stops.
     private async Task<ClaimReply?> ClaimAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var claim = await UntilReachedAsync(runId, "claim it", () => dashboard.ClaimAsync(runId, options.Value.Identity, cancellationToken), cancellationToken);
+        if (claim is null) logger.LogInformation("Run {RunId} is not claimable any more; nothing to do", runId);
+        return claim;
+    }
+
+    /// <summary>The checkpoint to resume from; null (the run starts over, as with an unreadable one) when it is gone or arrived damaged.</summary>
+    private async Task<byte[]?> CheckpointAsync(Guid runId, Guid lease, ArtifactDigest digest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UntilReachedAsync(runId, "fetch its checkpoint", () => dashboard.CheckpointAsync(runId, lease, digest, cancellationToken), cancellationToken)
+                ?? LogStartOver(runId, "the dashboard has no readable checkpoint now", null);
+        }
+        catch (InvalidDataException e)
+        {
+            return LogStartOver(runId, "its checkpoint arrived damaged", e);
+        }
+    }
+
+    private byte[]? LogStartOver(Guid runId, string why, Exception? e)
+    {
+        logger.LogWarning(e, "Run {RunId}: {Why}; it starts over", runId, why);
+        return null;
+    }
+
+    // The dashboard may be restarting: keep asking until it answers or this worker stops.
+    private async Task<T?> UntilReachedAsync<T>(Guid runId, string what, Func<Task<T?>> call, CancellationToken cancellationToken) where T : class
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                var claim = await dashboard.ClaimAsync(runId, options.Value.Identity, cancellationToken);
-                if (claim is null) logger.LogInformation("Run {RunId} is not claimable any more; nothing to do", runId);
-                return claim;
+                return await call();
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                if (attempt % 10 == 0) logger.LogWarning("Run {RunId}: the dashboard cannot be reached to claim it ({Error}); retrying", runId, e.Message);
+                if (attempt % 10 == 0) logger.LogWarning("Run {RunId}: the dashboard cannot be reached to {What} ({Error}); retrying", runId, what, e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, 1 + attempt)), cancellationToken);
             }
         }

@@ -184,8 +184,8 @@ public sealed class ArtifactIntegrityTests : IDisposable
             store.SaveEpoch(id, new EpochMetrics(1, 0.5, 0.4, 0.8, 10, 100), [9, 9]);
         }
 
-        store.CompleteRun(cancelled, new RunCompletion(RunStatus.Cancelled, "by a user") { Weights = [1], Evaluation = evaluation });
-        store.CompleteRun(completed, new RunCompletion(RunStatus.Completed, null) { Weights = [2], Evaluation = evaluation });
+        store.CompleteRun(cancelled, new RunCompletion(RunStatus.Cancelled, "by a user") { Weights = [1], Evaluation = EvaluationBytes.ToBytes(evaluation) });
+        store.CompleteRun(completed, new RunCompletion(RunStatus.Completed, null) { Weights = [2], Evaluation = EvaluationBytes.ToBytes(evaluation) });
 
         Assert.True(store.HasCheckpoint(cancelled));
         Assert.False(store.HasCheckpoint(completed));

@@ -1,23 +1,18 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-
 namespace Dashboard.Tests.Support;
 
 /// <summary>
-/// A real training worker as a separate OS process (<c>dotnet Dashboard.Worker.dll</c> from the build output, found
-/// like <see cref="DashboardProcess"/> finds the dashboard), configured through environment variables, so that a
-/// test can kill it with SIGKILL mid-job.
+/// A real training worker as a separate OS process (<c>dotnet Dashboard.Worker.dll</c> from the build output of the
+/// same configuration), configured through environment variables, so that a test can kill it with SIGKILL mid-job.
+/// Also the workers benchmark's launcher (compiled into Dashboard.Bench as it is).
 /// </summary>
-public sealed class WorkerProcess : IAsyncDisposable
+public sealed class WorkerProcess : IAsyncDisposable, IDisposable
 {
     /// <summary>What Hangfire logs once the server has announced itself and every worker thread is fetching.</summary>
     private const string ServingLine = "all the dispatchers started";
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ChildProcess _process;
 
-    private WorkerProcess(string name, Process process)
+    private WorkerProcess(string name, ChildProcess process)
     {
         Name = name;
         _process = process;
@@ -30,111 +25,40 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>How the worker's jobs name it (<c>ProbeJob.Identity</c>): its name and process id.</summary>
     public string Identity => $"{Name}:{Id}";
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Everything the process wrote so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output) return _output.ToString();
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>Starts a worker named <paramref name="name"/>; <paramref name="settings"/> are configuration keys in environment form (Worker__Slots).</summary>
-    public static WorkerProcess Start(string name, IDictionary<string, string> settings)
+    public static WorkerProcess Start(string name, IReadOnlyDictionary<string, string> settings)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var environment = new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["Worker__Name"] = name,
+            // What a worker machine runs, whatever the test process's environment says.
+            ["DOTNET_ENVIRONMENT"] = "Production",
         };
-        info.ArgumentList.Add(DashboardProcess.ProjectDll("Dashboard.Worker"));
-        info.Environment["Worker__Name"] = name;
-        // What a worker machine runs, whatever the test process's environment says.
-        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var (key, value) in settings) info.Environment[key] = value;
-
-        var worker = new WorkerProcess(name, new Process { StartInfo = info });
-        worker._process.OutputDataReceived += (_, e) => worker.Append(e.Data);
-        worker._process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
-        worker._process.Start();
-        worker._process.BeginOutputReadLine();
-        worker._process.BeginErrorReadLine();
-        return worker;
+        foreach (var (key, value) in settings) environment[key] = value;
+        return new WorkerProcess(name, ChildProcess.Start($"worker {name}", ChildProcess.ProjectDll("Dashboard.Worker"), [], environment));
     }
 
     /// <summary>Waits until the Hangfire server fetches jobs, failing with the output if it exits or <paramref name="timeout"/> passes.</summary>
-    public Task WaitUntilServingAsync(TimeSpan timeout) => WaitUntilAsync(() => Output.Contains(ServingLine, StringComparison.Ordinal), timeout, "it serves its queues");
+    public Task WaitUntilServingAsync(TimeSpan timeout, CancellationToken cancel = default) =>
+        _process.WaitUntilAsync(() => Output.Contains(ServingLine, StringComparison.Ordinal), timeout, $"worker {Name} serves its queues", cancel);
 
-    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"Worker {Name} exited ({_process.ExitCode}) before {what}. It printed:\n{Tail()}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Gave up after {timeout.TotalSeconds:F0} s waiting until worker {Name} {what}. It printed:\n{Tail()}");
-            await Task.Delay(100);
-        }
-    }
+    public Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) => _process.WaitUntilAsync(condition, timeout, what);
 
     /// <summary>Waits for the worker to end by itself and returns its exit code, or fails after <paramref name="timeout"/>.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"Worker {Name} (pid {Id}) still ran {timeout.TotalSeconds:F0} s later. It printed:\n{Tail()}");
-        }
-        _process.WaitForExit(); // flushes the redirected output
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
 
     /// <summary>SIGKILL: the worker ends at once, as in a crash or an out-of-memory kill, and waits for that.</summary>
-    public async Task KillAsync()
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        await kill.WaitForExitAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await _process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"Worker {Name} (pid {Id}) still ran 10 s after kill -KILL (exit code of kill: {kill.ExitCode}).");
-        }
-    }
+    public Task KillAsync() => _process.KillAsync();
 
-    public string Tail()
-    {
-        var text = Output;
-        return text.Length <= 4000 ? text : "…" + text[^4000..];
-    }
+    /// <summary>The end of the output, for failure messages: the last 4,000 characters, or the last <paramref name="lines"/> lines.</summary>
+    public string Tail(int? lines = null) => lines is { } n ? _process.TailLines(n) : _process.Tail();
 
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_output) _output.AppendLine(line);
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started.
-        }
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 }

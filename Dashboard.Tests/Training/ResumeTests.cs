@@ -82,6 +82,27 @@ public class ResumeTests
     }
 
     [Fact]
+    public void EveryEpochButTheLastLeavesACheckpoint()
+    {
+        // After the last epoch (of the config, or early stopping's) the run completes: nothing is resumed from there.
+        var config = TrainingConfig.ReportControl with { Epochs = 3, BatchSize = 128, TrainSubset = 512, Threads = 2 };
+        var data = RealData.Get();
+        var all = new Recorder();
+        var result = Trainer.Train(config, data, all);
+        Assert.Equal(TrainingOutcome.Completed, result.Outcome);
+        Assert.Equal([1, 2, 3], all.Epochs.Select(e => e.Epoch));
+        Assert.Equal([1, 2], all.Checkpoints.Select(c => c.Epoch));
+
+        // A learning rate this high cannot improve the validation loss eight epochs in a row: early stopping ends the run sooner.
+        var stopped = new Recorder();
+        var early = Trainer.Train(config with { Epochs = 8, LearningRate = 0.5, ValidationFraction = 0.25, EarlyStoppingPatience = 1 }, data, stopped);
+        Assert.Equal(TrainingOutcome.Completed, early.Outcome);
+        Assert.True(early.Reason?.StartsWith("Stopped early", StringComparison.Ordinal) == true, $"not stopped early after {stopped.Epochs.Count} epochs: {early.Reason}");
+        Assert.Equal(stopped.Epochs.Count - 1, stopped.Checkpoints.Count);
+        Assert.Equal(stopped.Epochs.SkipLast(1).Select(e => e.Epoch), stopped.Checkpoints.Select(c => c.Epoch));
+    }
+
+    [Fact]
     public void GarbageIsNotACheckpoint()
     {
         Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.FromBytes([1, 2, 3]));

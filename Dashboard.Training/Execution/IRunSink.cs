@@ -15,8 +15,13 @@ public interface IRunSink
     /// <summary>An epoch finished: its metrics and the checkpoint to resume from after it, kept together.</summary>
     void Epoch(EpochMetrics metrics, byte[] checkpoint);
 
-    /// <summary>The run ended; <see cref="RunEnd"/> says how. Its artifacts are in <paramref name="result"/>.</summary>
-    void Ended(RunEnd end, string? reason, TrainingResult? result);
+    /// <summary>
+    /// The run ended; <see cref="RunEnd"/> says how. Its artifacts are in <paramref name="result"/>.
+    /// <paramref name="finalEpoch"/> is the run's last epoch when it came without a checkpoint (nothing is resumed
+    /// after it, see <see cref="ITrainingObserver.OnCheckpoint"/>): it was not reported through <see cref="Epoch"/>
+    /// and is kept with the end, in the same step.
+    /// </summary>
+    void Ended(RunEnd end, string? reason, TrainingResult? result, EpochMetrics? finalEpoch);
 }
 
 /// <summary>How a run's execution ended, from the run's point of view.</summary>

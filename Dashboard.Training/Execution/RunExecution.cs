@@ -24,12 +24,12 @@ public sealed class RunExecution(DatasetProvider dataset, DedicatedTorchThread t
         }
         catch (DatasetException e)
         {
-            sink.Ended(RunEnd.Failed, e.Message, null);
+            sink.Ended(RunEnd.Failed, e.Message, null, null);
             return;
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            sink.Ended(RunEnd.Cancelled, "Cancelled while the data set was loading.", null);
+            sink.Ended(RunEnd.Cancelled, "Cancelled while the data set was loading.", null, null);
             return;
         }
 
@@ -49,7 +49,7 @@ public sealed class RunExecution(DatasetProvider dataset, DedicatedTorchThread t
             TrainingOutcome.Cancelled => (RunEnd.Cancelled, result.Reason),
             _ => (RunEnd.Diverged, result.Reason),
         };
-        sink.Ended(end, reason, result);
+        sink.Ended(end, reason, result, observer.Unreported);
     }
 
     /// <summary>The checkpoint to resume from, or null to start from epoch 1 (none kept, or unreadable).</summary>
@@ -69,13 +69,18 @@ public sealed class RunExecution(DatasetProvider dataset, DedicatedTorchThread t
 
     private sealed class SinkObserver(IRunSink sink) : ITrainingObserver
     {
-        private EpochMetrics? _epoch;
-
         public void OnBatch(BatchProgress progress) => sink.Batch(progress);
 
         // Kept until its checkpoint follows: the sink gets both at once, to keep them together.
-        public void OnEpoch(EpochMetrics metrics) => _epoch = metrics;
+        public void OnEpoch(EpochMetrics metrics) => Unreported = metrics;
 
-        public void OnCheckpoint(TrainingCheckpoint checkpoint) => sink.Epoch(_epoch ?? checkpoint.History[^1], checkpoint.ToBytes());
+        public void OnCheckpoint(TrainingCheckpoint checkpoint)
+        {
+            sink.Epoch(Unreported ?? checkpoint.History[^1], checkpoint.ToBytes());
+            Unreported = null;
+        }
+
+        /// <summary>The run's last epoch, which no checkpoint follows: it goes to the sink with the end.</summary>
+        public EpochMetrics? Unreported { get; private set; }
     }
 }

@@ -70,16 +70,26 @@ public static class StrictInput
         return app;
     }
 
+    /// <summary>The 413 detail: the cap of this endpoint (the workers' reports have a larger one than the rest).</summary>
+    internal static string TooLarge(HttpContext http)
+    {
+        var cap = http.GetEndpoint()?.Metadata.GetMetadata<Workers.LargeBody>()?.Bytes;
+        return cap is { } bytes
+            ? $"The body is larger than {bytes / (1024 * 1024)} MB, the most this endpoint reads. Nothing was done."
+            : $"The body is larger than {MaxBodyBytes / 1024} KB, the most any endpoint of this API reads. Nothing was done.";
+    }
+
     private static Task EmptyErrorAsProblemAsync(StatusCodeContext context)
     {
         var http = context.HttpContext;
         var status = http.Response.StatusCode;
         var detail = status switch
         {
-            StatusCodes.Status413PayloadTooLarge => $"The body is larger than {MaxBodyBytes / 1024} KB, the most any endpoint of this API reads. Nothing was done.",
+            StatusCodes.Status413PayloadTooLarge => TooLarge(http),
             StatusCodes.Status404NotFound => $"Nothing answers {http.Request.Method} {http.Request.Path}: see /openapi/v1.json for the endpoints.",
             StatusCodes.Status405MethodNotAllowed => $"{http.Request.Path} does not answer {http.Request.Method}: see /openapi/v1.json for its methods.",
-            StatusCodes.Status415UnsupportedMediaType => "This endpoint reads JSON: send the body with Content-Type: application/json.",
+            // Also answered by routing for the workers' multipart reports (their Accepts metadata), before any handler runs.
+            StatusCodes.Status415UnsupportedMediaType => $"This endpoint does not read {(http.Request.ContentType is { } type ? type[..Math.Min(type.Length, 100)] : "a body without a content type")}: send JSON with Content-Type: application/json (a worker's epoch and ended reports: multipart/form-data).",
             _ => "The request could not be read. Nothing was done.",
         };
         return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
@@ -102,6 +112,7 @@ public sealed class BadRequestProblems(IProblemDetailsService problems) : IExcep
         if (exception is not BadHttpRequestException bad || http.Response.HasStarted) return false;
         http.Response.StatusCode = bad.StatusCode;
         var problem = Describe(bad);
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge) problem.Detail = StrictInput.TooLarge(http);
         problem.Status = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
     }

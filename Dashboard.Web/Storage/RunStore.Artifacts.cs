@@ -59,8 +59,8 @@ public sealed partial class RunStore
     });
 
     /// <summary>
-    /// Ends a run in one transaction: its results, weights and evaluation, its status, and its checkpoint (kept only
-    /// when the run can be resumed, that is Cancelled or Interrupted). After a crash at any instant the run is either
+    /// Ends a run in one transaction: its results, weights and evaluation, its last epoch if that came with the end,
+    /// its status, and its checkpoint (kept only when the run can be resumed, that is Cancelled or Interrupted). After a crash at any instant the run is either
     /// ended with all of these or still as it was before, with its epochs and checkpoint. Null if the run is gone.
     /// </summary>
     /// <exception cref="DiskFullException">Nothing was stored; the run is as it was before.</exception>
@@ -69,12 +69,13 @@ public sealed partial class RunStore
         if (_runs.FindById(id) is null) return null;
         // Artifacts follow the results: a run that ended without weights keeps none from an earlier session.
         SetArtifact(ArtifactKind.Weights, id, end.Weights);
-        SetArtifact(ArtifactKind.Evaluation, id, end.Evaluation is null ? null : EvaluationBytes.ToBytes(end.Evaluation));
+        SetArtifact(ArtifactKind.Evaluation, id, end.Evaluation);
         if (!end.Resumable) DeleteArtifact(ArtifactKind.Checkpoint, id);
         return UpdateInTransaction(id, r => r with
         {
             Status = end.Status,
             StatusReason = end.Reason,
+            Epochs = end.FinalEpoch is { } last ? [.. r.Epochs.Where(e => e.Epoch != last.Epoch), last] : r.Epochs,
             FinishedUtc = DateTime.UtcNow,
             Report = end.Report,
             Confusion = end.Confusion,
@@ -288,7 +289,10 @@ public sealed record RunCompletion(RunStatus Status, string? Reason)
     public double? TrainingSeconds { get; init; }
     public RunEnvironment? Environment { get; init; }
     public byte[]? Weights { get; init; }
-    public EvaluationResult? Evaluation { get; init; }
+    /// <summary>The test-set evaluation in its one serialised form (<see cref="EvaluationBytes"/>), stored as it is.</summary>
+    public byte[]? Evaluation { get; init; }
+    /// <summary>The run's last epoch when it came with the end rather than with a checkpoint (<see cref="Dashboard.Training.Execution.IRunSink.Ended"/>).</summary>
+    public EpochMetrics? FinalEpoch { get; init; }
 
     /// <summary>Cancelled and Interrupted runs can be resumed, so they keep their checkpoint.</summary>
     public bool Resumable => Status is RunStatus.Cancelled or RunStatus.Interrupted;

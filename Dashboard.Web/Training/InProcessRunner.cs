@@ -211,7 +211,7 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
             Confusion = confusion,
             // Not training time: how long combining the members took (seconds when they must be evaluated first).
             TrainingSeconds = clock.Elapsed.TotalSeconds,
-            Evaluation = evaluation,
+            Evaluation = EvaluationBytes.ToBytes(evaluation),
         });
         _notifier.Publish(new RunFinished(run.Id, RunStatus.Completed, null, report.Accuracy));
     }
@@ -241,7 +241,7 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
 
         public void Epoch(EpochMetrics metrics, byte[] checkpoint) => inner.Epoch(metrics, checkpoint);
 
-        public void Ended(RunEnd end, string? reason, TrainingResult? result) => inner.Ended(end, reason, result);
+        public void Ended(RunEnd end, string? reason, TrainingResult? result, EpochMetrics? finalEpoch) => inner.Ended(end, reason, result, finalEpoch);
     }
 }
 

@@ -1,4 +1,5 @@
 using Dashboard.Training;
+using Dashboard.Training.Evaluation;
 using Dashboard.Training.Execution;
 using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
@@ -42,26 +43,40 @@ public sealed class StoreRunSink(RunStore store, RunNotifier notifier, Guid runI
         notifier.Publish(new RunEpochCompleted(runId, metrics));
     }
 
-    public void Ended(RunEnd end, string? reason, TrainingResult? result)
+    public void Ended(RunEnd end, string? reason, TrainingResult? result, EpochMetrics? finalEpoch)
     {
-        var status = StatusOf(end);
         if (result is null)
         {
-            store.Update(runId, r => r with { Status = status, StatusReason = reason, FinishedUtc = DateTime.UtcNow });
-            notifier.Publish(new RunFinished(runId, status, reason, null));
+            Ended(end, reason);
             return;
         }
-        // One transaction: a crash at any instant leaves the run either ended with its results or still resumable.
-        store.CompleteRun(runId, new RunCompletion(status, reason)
+        Complete(new RunCompletion(StatusOf(end), reason)
         {
             Report = result.Report,
             Confusion = result.Confusion,
             TrainingSeconds = result.TrainingSeconds,
             Environment = result.Environment,
             Weights = result.Weights,
-            Evaluation = result.Evaluation,
+            Evaluation = result.Evaluation is null ? null : EvaluationBytes.ToBytes(result.Evaluation),
+            FinalEpoch = finalEpoch,
         });
-        notifier.Publish(new RunFinished(runId, status, reason, result.Report?.Accuracy));
+    }
+
+    /// <summary>A run that ended without results (it failed, or was cancelled before it trained): its status only.</summary>
+    public void Ended(RunEnd end, string? reason)
+    {
+        var status = StatusOf(end);
+        store.Update(runId, r => r with { Status = status, StatusReason = reason, FinishedUtc = DateTime.UtcNow });
+        notifier.Publish(new RunFinished(runId, status, reason, null));
+    }
+
+    /// <summary>A run that ended with results: stored in one transaction, then its last epoch (if it came with the end) and its end are published.</summary>
+    public void Complete(RunCompletion completion)
+    {
+        // One transaction: a crash at any instant leaves the run either ended with its results or still resumable.
+        store.CompleteRun(runId, completion);
+        if (completion.FinalEpoch is { } last) notifier.Publish(new RunEpochCompleted(runId, last));
+        notifier.Publish(new RunFinished(runId, completion.Status, completion.Reason, completion.Report?.Accuracy));
     }
 
     public static RunStatus StatusOf(RunEnd end) => end switch

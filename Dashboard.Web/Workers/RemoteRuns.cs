@@ -28,11 +28,13 @@ public sealed class RemoteRuns(RunStore store, RunNotifier notifier, WorkerRegis
                 ? $"Run {id} is already claimed by worker {run.Worker}."
                 : $"Run {id} is {run.Status}: there is nothing to train.");
         logger.LogInformation("Run {RunId} claimed by worker {Worker}", id, workerId);
-        var checkpoint = run.Epochs.Count > 0 ? LoadCheckpoint(id) : null;
-        return (new ClaimReply(lease, run.Config, checkpoint), null);
+        // Only its digest: the worker fetches the bytes from the checkpoint endpoint and checks them against it.
+        var checkpoint = run.Epochs.Count > 0 ? ReadableCheckpoint(id) : null;
+        return (new ClaimReply(lease, run.Config, checkpoint is null ? null : ArtifactDigest.Of(checkpoint)), null);
     }
 
-    private byte[]? LoadCheckpoint(Guid id)
+    /// <summary>The run's stored checkpoint, or null when there is none or it is damaged (the worker then starts the run over).</summary>
+    public byte[]? ReadableCheckpoint(Guid id)
     {
         try
         {
@@ -45,18 +47,18 @@ public sealed class RemoteRuns(RunStore store, RunNotifier notifier, WorkerRegis
         }
     }
 
-    /// <summary>The sink for a report quoting <paramref name="lease"/>, or the reason it is refused.</summary>
-    public (IRunSink? Sink, string? Refusal) SinkFor(Guid id, Guid lease)
+    /// <summary>
+    /// The run a report quoting <paramref name="lease"/> is about, as just read, with the sink the report goes to;
+    /// or the reason it is refused (another lease, an ended run, no such run).
+    /// </summary>
+    public (ClaimedRun? Claimed, string? Refusal) Check(Guid id, Guid lease)
     {
         var run = store.Get(id);
         if (run is null) return (null, $"No run has the id {id}.");
         if (run.Lease != lease) return (null, $"Run {id} is no longer this worker's (its claim was replaced); stop training it.");
         if (run.IsFinished) return (null, $"Run {id} has already ended ({run.Status}).");
-        return (new StoreRunSink(store, notifier, id), null);
+        return (new ClaimedRun(run, new StoreRunSink(store, notifier, id)), null);
     }
-
-    /// <summary>Whether the run's epoch <paramref name="epoch"/> is stored already (a report delivered twice).</summary>
-    public bool HasEpoch(Guid id, int epoch) => store.Get(id)?.Epochs.Any(e => e.Epoch == epoch) == true;
 
     /// <summary>A user cancelled a claimed run: the worker hears it in its next batch or heartbeat reply.</summary>
     public void RequestCancel(Guid id) => registry.RequestCancel(id);
@@ -65,3 +67,6 @@ public sealed class RemoteRuns(RunStore store, RunNotifier notifier, WorkerRegis
 
     public void Ended(Guid id) => registry.Forget(id);
 }
+
+/// <summary>A run under a worker's valid lease, as read when its report was checked, and the sink for the report.</summary>
+public sealed record ClaimedRun(Run Run, StoreRunSink Sink);

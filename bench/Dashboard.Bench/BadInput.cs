@@ -60,10 +60,13 @@ internal static class BadInputCatalog
             foreach (var method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
             {
                 var name = $"{method} {endpoint.RoutePattern.RawText}";
-                var body = endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } type ? Sample(type, t) : null;
+                var accepts = endpoint.Metadata.GetMetadata<IAcceptsMetadata>();
+                var body = accepts?.RequestType is { } type ? Sample(type, t) : null;
                 cases.AddRange(RouteCases(endpoint, name, method, body, t));
                 cases.AddRange(QueryCases(endpoint, name, method, t));
-                if (body is not null) cases.AddRange(BodyCases(name, method, Path(endpoint, t), body, Required(endpoint)));
+                if (body is not null && accepts!.ContentTypes.Contains(Multipart.ContentType))
+                    cases.AddRange(Multipart.Cases(name, method, Path(endpoint, t), body, BodyCases(name, method, Path(endpoint, t), body, Required(endpoint))));
+                else if (body is not null) cases.AddRange(BodyCases(name, method, Path(endpoint, t), body, Required(endpoint)));
                 cases.AddRange(StateCases(name, method, endpoint.RoutePattern.RawText!, t));
             }
         }
@@ -87,8 +90,14 @@ internal static class BadInputCatalog
         nameof(ClaimRequest) => Json("""{ "workerId": "w:1" }"""),
         nameof(StartedReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "resumedAfterEpoch": 1, "history": [] }"""),
         nameof(BatchReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "progress": { "epoch": 1, "batch": 1, "batchesPerEpoch": 2, "loss": 1.0, "imagesPerSecond": 10.0, "eta": "00:00:01" } }"""),
-        nameof(EpochReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0 }, "checkpoint": "AAAA" }"""),
-        nameof(EndedReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "end": "Failed", "reason": "bad input" }"""),
+        // Multipart: this is the report part; Multipart.PartsOf adds the binary parts it declares (Multipart.Digest).
+        nameof(EpochReport) => Json($$"""{ "lease": "{{Guid.Empty}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0 }, "checkpoint": {{Multipart.Digest}} }"""),
+        nameof(EndedReport) => Json($$"""
+            { "lease": "{{Guid.Empty}}", "end": "Completed", "reason": "bad input", "result": { "trainingSeconds": 1.0,
+              "environment": { "torchSharpVersion": "0", "libTorchVersion": "0", "device": "cpu", "threads": 1, "operatingSystem": "linux", "cpuModel": "cpu", "processorCount": 1, "dotNetVersion": "10" },
+              "finalEpoch": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0 },
+              "weights": {{Multipart.Digest}}, "evaluation": {{Multipart.Digest}} } }
+            """),
         _ => throw new InvalidOperationException($"No bad-input sample for the JSON body {type.Name}: add one to {nameof(BadInputCatalog)}.{nameof(Sample)}."),
     };
 
@@ -288,6 +297,66 @@ internal static class BadInputCatalog
     }
 
     private static string Shorten(string value) => value.Length <= 20 ? value : $"{value[..8]}…({value.Length:N0} chars)";
+}
+
+/// <summary>
+/// The workers' epoch and ended reports are multipart/form-data (<see cref="WorkerProtocol"/>): every JSON case goes
+/// in as the report part, followed by the binary parts the sample declares; then what can be wrong with the envelope
+/// itself (no boundary, parts missing, out of order, cut short, with bytes that do not match their digest).
+/// </summary>
+internal static class Multipart
+{
+    public const string ContentType = "multipart/form-data";
+    private const string Boundary = "bad-input-boundary";
+    private const string Bytes = "AAAA";
+
+    /// <summary>The digest of <see cref="Bytes"/>, the content of every binary part of the samples.</summary>
+    public static string Digest { get; } = $$"""{ "length": {{Bytes.Length}}, "sha256": "{{WorkerProtocol.Sha256(Encoding.ASCII.GetBytes(Bytes))}}" }""";
+
+    public static IEnumerable<BadCase> Cases(string name, string method, string path, JsonObject sample, IEnumerable<BadCase> jsonCases)
+    {
+        var parts = PartsOf(sample);
+        var report = sample.ToJsonString();
+        BadCase Case(string kind, string body, string contentType = $"{ContentType}; boundary={Boundary}") => new(name, kind, method, path, body, contentType);
+
+        foreach (var c in jsonCases)
+        {
+            // A body of another content type is sent as it is (415); a JSON body becomes the report part.
+            if (c.ContentType == "application/json" && c.Body is not null) yield return Case($"report part {c.Kind}", Body(Part(WorkerProtocol.ReportPart, "application/json", c.Body), parts));
+            else yield return c;
+        }
+        yield return Case("multipart without boundary", Body(Part(WorkerProtocol.ReportPart, "application/json", report), parts), ContentType);
+        yield return Case("boundary of 100 characters", Body(Part(WorkerProtocol.ReportPart, "application/json", report), parts), $"{ContentType}; boundary={new string('b', 100)}");
+        yield return Case("no parts", $"--{Boundary}--\r\n");
+        yield return Case("report part as text/plain", Body(Part(WorkerProtocol.ReportPart, "text/plain", report), parts));
+        yield return Case("report part without a name", Body(Part(null, "application/json", report), parts));
+        yield return Case("report part of 70,000 bytes", Body(Part(WorkerProtocol.ReportPart, "application/json", report + new string(' ', 70_000)), parts));
+        yield return Case("binary part first", Body(parts.Concat([Part(WorkerProtocol.ReportPart, "application/json", report)]).ToArray(), []));
+        yield return Case("binary parts missing", Body(Part(WorkerProtocol.ReportPart, "application/json", report), []));
+        yield return Case("binary part shorter than declared", Body(Part(WorkerProtocol.ReportPart, "application/json", report), parts.Select(p => p.Replace(Bytes, "AA")).ToArray()));
+        yield return Case("binary part longer than declared", Body(Part(WorkerProtocol.ReportPart, "application/json", report), parts.Select(p => p.Replace(Bytes, Bytes + Bytes)).ToArray()));
+        yield return Case("binary part damaged", Body(Part(WorkerProtocol.ReportPart, "application/json", report), parts.Select(p => p.Replace(Bytes, "AAAB")).ToArray()));
+        yield return Case("unknown part after", Body(Part(WorkerProtocol.ReportPart, "application/json", report), [.. parts, Part("zzUnknownPart", "application/octet-stream", Bytes)]));
+        var whole = Body(Part(WorkerProtocol.ReportPart, "application/json", report), parts);
+        yield return Case("cut short", whole[..(whole.Length - 12)]);
+        yield return Case("cut inside the report part", whole[..(whole.IndexOf("\"lease\"", StringComparison.Ordinal) + 4)]);
+    }
+
+    private static string[] PartsOf(JsonObject sample)
+    {
+        var names = new List<string>();
+        if (sample["checkpoint"] is JsonObject) names.Add(WorkerProtocol.CheckpointPart);
+        if (sample["result"]?["weights"] is JsonObject) names.Add(WorkerProtocol.WeightsPart);
+        if (sample["result"]?["evaluation"] is JsonObject) names.Add(WorkerProtocol.EvaluationPart);
+        return names.Select(n => Part(n, "application/octet-stream", Bytes)).ToArray();
+    }
+
+    private static string Part(string? name, string contentType, string content) =>
+        $"--{Boundary}\r\nContent-Disposition: form-data{(name is null ? "" : $"; name=\"{name}\"")}\r\nContent-Type: {contentType}\r\n\r\n{content}\r\n";
+
+    private static string Body(string report, string[] parts) => Body([report, .. parts], []);
+
+    private static string Body(string[] first, string[] then) => string.Concat(first.Concat(then)) + $"--{Boundary}--\r\n";
 }
 
 /// <summary>Sends the cases one at a time and records each answer.</summary>

@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Dashboard.Tests.Support;
 
 namespace Dashboard.Bench.Harness;
 
@@ -12,10 +11,9 @@ namespace Dashboard.Bench.Harness;
 /// </summary>
 public sealed class DashboardProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ChildProcess _process;
 
-    private DashboardProcess(Process process, int port)
+    private DashboardProcess(ChildProcess process, int port)
     {
         _process = process;
         Port = port;
@@ -32,8 +30,8 @@ public sealed class DashboardProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Every line the process wrote to stdout and stderr so far (the last 2,000).</summary>
-    public string Output => string.Join('\n', _output);
+    /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
+    public string Output => _process.Output;
 
     /// <summary>The settings of a dashboard on one database and one data set directory.</summary>
     public sealed record Settings(string DatabasePath, string DatasetDirectory, string SystemDatasetDirectory = DefaultSystemDataset)
@@ -47,35 +45,19 @@ public sealed class DashboardProcess : IDisposable
     {
         var dll = FindWebDll();
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+        var environment = new Dictionary<string, string?>
         {
-            // The content root is the web project's own output folder.
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ["Storage__DatabasePath"] = settings.DatabasePath,
+            ["Dataset__Directory"] = settings.DatasetDirectory,
+            ["Dataset__SystemDirectories__0"] = settings.SystemDatasetDirectory,
+            ["Dataset__AllowDownload"] = "false",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
-        info.Environment["Storage__DatabasePath"] = settings.DatabasePath;
-        info.Environment["Dataset__Directory"] = settings.DatasetDirectory;
-        info.Environment["Dataset__SystemDirectories__0"] = settings.SystemDatasetDirectory;
-        info.Environment["Dataset__AllowDownload"] = "false";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
-        foreach (var (key, value) in settings.Extra) info.Environment[key] = value;
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start dotnet {dll}.");
-        var dashboard = new DashboardProcess(process, port);
-        process.OutputDataReceived += (_, e) => dashboard.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => dashboard.Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return dashboard;
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null) return;
-        _output.Enqueue(line);
-        while (_output.Count > 2000) _output.TryDequeue(out _);
+        foreach (var (key, value) in settings.Extra) environment[key] = value;
+        // The content root is the web project's own output folder.
+        return new DashboardProcess(ChildProcess.Start("the dashboard", dll, ["--urls", $"http://127.0.0.1:{port}"], environment, Path.GetDirectoryName(dll)), port);
     }
 
     /// <summary>Waits until the API answers; fails with the process output if it exits or does not answer within <paramref name="timeout"/>.</summary>
@@ -105,9 +87,15 @@ public sealed class DashboardProcess : IDisposable
     /// <summary>Waits for the process to exit by itself (a refused start); false if it still runs after <paramref name="timeout"/>.</summary>
     public bool WaitForExit(TimeSpan timeout)
     {
-        if (!_process.WaitForExit(timeout)) return false;
-        _process.WaitForExit(); // flushes the redirected output
-        return true;
+        try
+        {
+            _process.WaitForExitAsync(timeout).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -119,7 +107,7 @@ public sealed class DashboardProcess : IDisposable
         var shown = name.Length > 15 ? name[..15] : name;
         try
         {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{Id}/task"))
             {
                 try
                 {
@@ -137,14 +125,13 @@ public sealed class DashboardProcess : IDisposable
         return false;
     }
 
-    public string Tail(int lines = 40) => string.Join('\n', _output.TakeLast(lines));
+    public string Tail(int lines = 40) => _process.TailLines(lines);
 
     /// <summary>SIGKILL, then waits until the process is gone so its port and database file are free.</summary>
     public void Kill()
     {
         if (_process.HasExited) return;
-        _process.Kill(entireProcessTree: false);
-        _process.WaitForExit(TimeSpan.FromSeconds(30));
+        _process.KillAsync().GetAwaiter().GetResult();
     }
 
     public void Dispose()
@@ -154,20 +141,7 @@ public sealed class DashboardProcess : IDisposable
     }
 
     /// <summary>Dashboard.Web/bin/Release/net10.0/Dashboard.Web.dll of the repository this program was built from.</summary>
-    public static string FindWebDll() => FindProjectDll("Dashboard.Web");
-
-    /// <summary>PROJECT/bin/Release/net10.0/PROJECT.dll (Dashboard.Web, Dashboard.Worker) of the repository this program was built from.</summary>
-    public static string FindProjectDll(string project)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "Dashboard.sln"))) continue;
-            var dll = Path.Combine(dir.FullName, project, "bin", "Release", "net10.0", project + ".dll");
-            if (File.Exists(dll)) return dll;
-            throw new FileNotFoundException($"{dll} is missing: build it first with `dotnet build Dashboard.sln -c Release`.", dll);
-        }
-        throw new DirectoryNotFoundException($"No Dashboard.sln above {AppContext.BaseDirectory}: run this from the repository's build output.");
-    }
+    public static string FindWebDll() => ChildProcess.ProjectDll("Dashboard.Web");
 
     public static int FreePort()
     {
