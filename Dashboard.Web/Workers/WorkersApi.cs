@@ -34,6 +34,9 @@ public static class WorkersApi
             return ApiProblem.BadRequest("A heartbeat needs workerId, machine, device, queues and runs.");
         if (string.IsNullOrWhiteSpace(heartbeat.WorkerId) || heartbeat.WorkerId.Length > 200) return ApiProblem.BadRequest("workerId must have 1 to 200 characters.");
         if (heartbeat.Runs.Count > 1000) return ApiProblem.BadRequest("A worker reports at most 1,000 runs.");
+        // Shown on the Workers page: capped like the worker's id (a 10,000-character machine name was accepted).
+        if (heartbeat.Machine.Length > 200 || heartbeat.Device.Length > 200) return ApiProblem.BadRequest("machine and device must have at most 200 characters.");
+        if (heartbeat.Queues.Count > 50 || heartbeat.Queues.Any(q => q is null || q.Length > 200)) return ApiProblem.BadRequest("A worker names at most 50 queues of at most 200 characters.");
         registry.Heard(heartbeat, http.Connection.RemoteIpAddress?.ToString());
         var cancel = heartbeat.Runs.Where(remote.CancelRequested).ToList();
         var notYours = heartbeat.Runs.Where(id => store.Get(id) is not { } r || r.Worker != heartbeat.WorkerId || r.IsFinished).ToList();
