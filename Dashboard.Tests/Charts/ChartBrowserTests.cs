@@ -69,6 +69,10 @@ public sealed class ChartBrowserTests(Browser browser) : IClassFixture<Browser>
         await page.GetByTestId("x-axis").GetByText("Training time").ClickAsync();
         await page.Locator("[data-testid=chart-epoch-loss] .apexcharts-xaxis-title-text").Filter(new LocatorFilterOptions { HasText = "training time" }).WaitForAsync();
         await Browser.ScreenshotAsync(page, "charts-run-time");
+        await page.GetByLabel("Toggle dark theme").ClickAsync();
+        await page.Mouse.MoveAsync(0, 400);
+        await page.WaitForFunctionAsync("() => getComputedStyle(document.body).backgroundColor !== 'rgb(255, 255, 255)'");
+        await Browser.ScreenshotAsync(page, "charts-run-dark");
         Assert.Empty(consoleErrors);
         await page.Context.CloseAsync();
     }

@@ -40,6 +40,9 @@ public static class ChartSeries
     /// <summary>Suffix of the raw series drawn faintly behind a smoothed one.</summary>
     public const string RawSuffix = " (raw)";
 
+    /// <summary>Most intervals on a training-time axis.</summary>
+    public const int MaxTimeTicks = 6;
+
     /// <summary>Alpha of the raw line behind a smoothed one.</summary>
     public const double RawOpacity = 0.3;
 
@@ -79,14 +82,15 @@ public static class ChartSeries
     }
 
     /// <summary>
-    /// A training-time axis that ends on a round step (10 s, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 6 h…) past
-    /// <paramref name="seconds"/>, with at most about 8 ticks, so that labels read 2:00, 4:00… rather than 6:01.
+    /// A training-time axis that ends on a round step (10 s, 30 s, 1, 2:30, 5, 10, 15, 30 min, 1, 2, 6 h…) past
+    /// <paramref name="seconds"/>, with at most <see cref="MaxTimeTicks"/> ticks, so that labels read 2:30, 5:00… rather
+    /// than 6:01, and fit level on a third of the page.
     /// </summary>
     public static (double Max, int Ticks) TimeAxis(double seconds)
     {
-        double[] steps = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+        double[] steps = [5, 10, 15, 20, 30, 45, 60, 90, 120, 150, 180, 240, 300, 600, 900, 1200, 1800, 3600, 5400, 7200, 10800, 21600, 43200, 86400];
         var end = Math.Max(seconds, 1);
-        var step = steps.FirstOrDefault(s => end / s <= 8, steps[^1] * Math.Ceiling(end / steps[^1] / 8));
+        var step = steps.FirstOrDefault(s => end / s <= MaxTimeTicks, steps[^1] * Math.Ceiling(end / steps[^1] / MaxTimeTicks));
         var ticks = (int)Math.Max(1, Math.Ceiling(end / step - 1e-9));
         return (ticks * step, ticks);
     }
