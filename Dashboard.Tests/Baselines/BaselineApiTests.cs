@@ -55,6 +55,33 @@ public sealed class BaselineApiTests
     }
 
     [Fact]
+    public async Task TheCompareApiTakesABaselineFirstAndItsExportsToo()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        var a = CompareRuns.Finished("a", CompareRuns.Fashion(), 10);
+        var b = CompareRuns.Finished("b", CompareRuns.Fashion((6, 0, 50)), 20);
+        app.Store.InsertMany([a, b]);
+        using var client = app.CreateHttpClient();
+
+        using var response = await client.GetAsync($"api/compare/?ids={b.Id}&baseline={a.Id}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var runs = (await JsonAsync(response)).GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["Baseline", "A"], runs.Select(r => r.GetProperty("letter").GetString()));
+        Assert.Equal([true, false], runs.Select(r => r.GetProperty("baseline").GetBoolean()));
+
+        var csv = await client.GetStringAsync($"api/compare/export?ids={b.Id},{a.Id}&baseline={a.Id}&table=results&format=csv");
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("Baseline,a,", lines[1]);
+        Assert.StartsWith("A,b,", lines[2]);
+
+        using var unknown = await client.GetAsync($"api/compare/?ids={b.Id}&baseline={Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("(the baseline)", await unknown.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task BadRequestsAreRefusedWithAReasonAndChangeNothing()
     {
         using var dir = new TempDirectory();

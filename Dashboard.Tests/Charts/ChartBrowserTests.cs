@@ -48,7 +48,7 @@ public sealed class ChartBrowserTests(Browser browser) : IClassFixture<Browser>
     }
 
     [Fact]
-    public async Task LookAtRunCharts()
+    public async Task TheControlsSmoothLogAndTimeTheRunChartsAndAreRememberedAfterAReload()
     {
         using var dir = new TempDirectory();
         await using var app = new DashboardApp(dir.Path);
@@ -73,6 +73,16 @@ public sealed class ChartBrowserTests(Browser browser) : IClassFixture<Browser>
         await page.Mouse.MoveAsync(0, 400);
         await page.WaitForFunctionAsync("() => getComputedStyle(document.body).backgroundColor !== 'rgb(255, 255, 255)'");
         await Browser.ScreenshotAsync(page, "charts-run-dark");
+
+        // Remembered in this browser: a new visit draws the charts as they were left.
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, $"runs/{run.Id}"));
+        await page.Locator("[data-testid=chart-epoch-loss] .apexcharts-yaxis-title-text").Filter(new LocatorFilterOptions { HasText = "log scale" }).WaitForAsync();
+        Assert.Equal("0.80", await page.GetByTestId("smoothing-value").TextContentAsync());
+        Assert.Equal(4, await page.Locator("[data-testid=chart-epoch-loss] .apexcharts-series").CountAsync());
+        Assert.Equal("training time (sum of epoch times)", await page.Locator("[data-testid=chart-accuracy] .apexcharts-xaxis-title-text").TextContentAsync());
+        // The legend names each line once; the accuracy axis stays linear.
+        Assert.Equal(["train loss", "test loss"], await page.Locator("[data-testid=chart-epoch-loss] .apexcharts-legend-text").AllTextContentsAsync());
+        Assert.Equal("accuracy", await page.Locator("[data-testid=chart-accuracy] .apexcharts-yaxis-title-text").TextContentAsync());
         Assert.Empty(consoleErrors);
         await page.Context.CloseAsync();
     }
