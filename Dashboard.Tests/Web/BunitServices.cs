@@ -49,6 +49,7 @@ internal static class BunitServices
         ctx.Services.AddSingleton<Dashboard.Web.Audit.AuditLog>();
         ctx.Services.AddSingleton<Dashboard.Web.Accounts.RunActions>();
         ctx.Services.AddSingleton<Dashboard.Web.Accounts.StudyActions>();
+        ctx.Services.AddSingleton<Dashboard.Web.Baselines.BaselineStore>();
         ctx.Services.AddSingleton(Options.Create(new Dashboard.Web.Security.AccessOptions()));
         // As in Local mode: the one user is "local", an admin. A test may call AddAuthorization again to be someone else.
         ctx.AddAuthorization().SetAuthorized(Dashboard.Web.Accounts.Actor.LocalName).SetRoles(nameof(Dashboard.Web.Accounts.Role.Admin));

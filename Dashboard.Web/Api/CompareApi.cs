@@ -11,20 +11,20 @@ public static class CompareApi
     {
         var compare = app.MapGroup("/api/compare").WithTags("Compare");
 
-        compare.MapGet("/", (string? ids, RunStore store) =>
+        compare.MapGet("/", (string? ids, Guid? baseline, RunStore store) =>
         {
-            var selection = CompareSelection.Resolve(ids, store.Get);
+            var selection = Select(ids, baseline, store);
             return selection.CanCompare
-                ? Results.Ok(ComparisonBody.From(new RunComparison(selection.Runs), selection.Problems))
+                ? Results.Ok(ComparisonBody.From(new RunComparison(selection.Runs, selection.Baseline), selection.Problems))
                 : NothingToCompare(selection);
-        }).WithName("Compare").WithSummary("Settings, results (best marked), per-epoch curves and, for two runs, the confusion difference B − A.");
+        }).WithName("Compare").WithSummary("Settings, results (best marked), per-epoch curves and, for two runs, the confusion difference B − A; baseline=id adds that run first, as the reference.");
 
-        compare.MapGet("/export", (string? ids, string? table, string? format, RunStore store) =>
+        compare.MapGet("/export", (string? ids, Guid? baseline, string? table, string? format, RunStore store) =>
         {
-            var selection = CompareSelection.Resolve(ids, store.Get);
+            var selection = Select(ids, baseline, store);
             if (!selection.CanCompare)
                 return NothingToCompare(selection);
-            var comparison = new RunComparison(selection.Runs);
+            var comparison = new RunComparison(selection.Runs, selection.Baseline);
             string? text = (table?.ToLowerInvariant(), format?.ToLowerInvariant()) switch
             {
                 ("results" or null, "csv" or null) => CompareExport.ResultsCsv(comparison),
@@ -42,13 +42,23 @@ public static class CompareApi
         return app;
     }
 
+    // The page passes the user's pinned baseline, so that its downloads hold what it shows.
+    private static CompareSelection Select(string? ids, Guid? baseline, RunStore store)
+    {
+        var selection = CompareSelection.Resolve(ids, store.Get);
+        if (baseline is not { } id) return selection;
+        return store.Get(id) is { } run
+            ? selection.WithBaseline(run)
+            : selection with { Problems = [.. selection.Problems, $"No run has the id {id} (the baseline); it may have been deleted."] };
+    }
+
     // "problems" says, per id, why it was left out.
     private static IResult NothingToCompare(CompareSelection selection) =>
         ApiProblem.Of(StatusCodes.Status400BadRequest, $"Pick {CompareSelection.MinRuns} to {CompareSelection.MaxRuns} finished runs.", "Nothing to compare",
             new Dictionary<string, object?> { ["problems"] = selection.Problems });
 }
 
-public sealed record ComparedRunBody(string Letter, Guid Id, string Name, string Color, int Epochs);
+public sealed record ComparedRunBody(string Letter, Guid Id, string Name, string Color, int Epochs, bool Baseline);
 
 public sealed record ResultRowBody(string Letter, double? TrainingSeconds, double? Accuracy, double? MacroF1, double? MacroPrecision, IReadOnlyList<string> Best);
 
@@ -64,7 +74,7 @@ public sealed record ComparisonBody(
     {
         var t = c.Results;
         return new ComparisonBody(
-            c.Runs.Select(r => new ComparedRunBody(r.Letter, r.Run.Id, r.Run.Name, r.Color, r.Run.Epochs.Count)).ToList(),
+            c.Runs.Select(r => new ComparedRunBody(r.Letter, r.Run.Id, r.Run.Name, r.Color, r.Run.Epochs.Count, r.IsBaseline)).ToList(),
             problems,
             c.Settings,
             t.Rows.Select((r, i) => new ResultRowBody(r.Run.Letter, r.TrainingSeconds, r.Accuracy, r.MacroF1, r.MacroPrecision,

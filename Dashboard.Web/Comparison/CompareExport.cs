@@ -105,11 +105,7 @@ public static class CompareExport
 
     private static string Marked(string value, bool best) => best && value.Length > 0 ? $"**{value}**" : value.Length > 0 ? value : "—";
 
-    private static void CsvLine(StringBuilder sb, params string[] fields) =>
-        sb.Append(string.Join(",", fields.Select(CsvField))).Append("\r\n");
-
-    private static string CsvField(string field) =>
-        field.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+    private static void CsvLine(StringBuilder sb, params string[] fields) => Charts.Csv.Line(sb, fields);
 
     private static void MarkdownLine(StringBuilder sb, params string[] cells) =>
         sb.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");

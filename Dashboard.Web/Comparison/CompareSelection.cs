@@ -10,10 +10,30 @@ public sealed record CompareSelection(IReadOnlyList<Run> Runs, IReadOnlyList<str
     public const int MinRuns = 2;
     public const int MaxRuns = 8;
 
+    /// <summary>The pinned baseline, first of <see cref="Runs"/>; set by <see cref="WithBaseline"/>.</summary>
+    public Run? Baseline { get; init; }
+
+    /// <summary>The runs picked in the URL: <see cref="Runs"/> without the baseline (unless it was picked and is not one).</summary>
+    public IReadOnlyList<Run> Picked => Baseline is null ? Runs : Runs.Skip(1).ToList();
+
+    /// <summary>Two runs at least, the baseline counted: one picked run can be compared with the baseline.</summary>
     public bool CanCompare => Runs.Count >= MinRuns;
 
-    /// <summary>The ids parameter for these runs, so the page can rewrite its URL after an edit.</summary>
-    public string IdsParameter => Join(Runs.Select(r => r.Id));
+    /// <summary>The ids parameter for the picked runs, so the page can rewrite its URL after an edit.</summary>
+    public string IdsParameter => Join(Picked.Select(r => r.Id));
+
+    /// <summary>
+    /// This selection measured against <paramref name="baseline"/>: it comes first (also when it was picked; it is not
+    /// listed twice) and is not counted against <see cref="MaxRuns"/>. A baseline that has not finished is left out with
+    /// a sentence, as a picked run would be.
+    /// </summary>
+    public CompareSelection WithBaseline(Run? baseline)
+    {
+        if (baseline is null) return this;
+        if (!baseline.IsFinished)
+            return this with { Problems = [.. Problems, $"Your baseline '{baseline.Name}' is {baseline.Status.ToString().ToLowerInvariant()}; it joins the comparison once it finishes."] };
+        return this with { Runs = [baseline, .. Runs.Where(r => r.Id != baseline.Id)], Baseline = baseline };
+    }
 
     public static string Join(IEnumerable<Guid> ids) => string.Join(",", ids.Select(id => id.ToString()));
 

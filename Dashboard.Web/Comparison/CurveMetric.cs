@@ -1,4 +1,6 @@
 using Dashboard.Training;
+using Dashboard.Web.Charts;
+using Dashboard.Web.Components.Shared;
 
 namespace Dashboard.Web.Comparison;
 
@@ -11,10 +13,19 @@ public enum CurveMetric
 }
 
 /// <summary>One line of an overlay chart: a run's values per epoch as [epoch, value] points.</summary>
-public sealed record CurveSeries(string Name, string Color, IReadOnlyList<double[]> Points);
+public sealed record CurveSeries(string Name, string Color, IReadOnlyList<double[]> Points)
+{
+    /// <summary>The same points with the training time at each, for the chart's training-time axis.</summary>
+    public IReadOnlyList<EpochPoint> EpochPoints { get; init; } = [];
 
-/// <summary>One run's epochs, named and coloured for a chart.</summary>
-public sealed record CurveInput(string Name, string Color, IReadOnlyList<EpochMetrics> Epochs);
+    /// <summary>The compare page's pinned baseline: drawn dashed.</summary>
+    public bool Baseline { get; init; }
+
+    public EpochLine Line => new(Name, Color, EpochPoints) { Dashed = Baseline };
+}
+
+/// <summary>One run's epochs, named and coloured for a chart; a baseline is drawn dashed.</summary>
+public sealed record CurveInput(string Name, string Color, IReadOnlyList<EpochMetrics> Epochs, bool Baseline = false);
 
 public static class CurveMetrics
 {
@@ -30,6 +41,13 @@ public static class CurveMetrics
     /// <summary>A y-axis label format understood by ApexChart.razor.js.</summary>
     public static string Format(CurveMetric m) => m == CurveMetric.TestAccuracy ? "percent:1" : "trim:3";
 
+    /// <summary>The metric's y axis on a linear scale: accuracies as percentages, losses from 0.</summary>
+    public static LineAxis Axis(CurveMetric m) =>
+        m == CurveMetric.TestAccuracy ? new LineAxis("accuracy", Format(m)) : new LineAxis("loss", Format(m), Min: 0);
+
+    /// <summary>Losses span scales and are positive: a log scale helps. Accuracies stay within 0–1.</summary>
+    public static bool LogScaleApplies(CurveMetric m) => m != CurveMetric.TestAccuracy;
+
     public static double Value(EpochMetrics e, CurveMetric m) => m switch
     {
         CurveMetric.TrainLoss => e.TrainLoss,
@@ -42,12 +60,15 @@ public static class CurveMetrics
     /// different x; a diverged epoch's NaN is left out (JSON cannot carry it and a chart cannot draw it).
     /// </summary>
     public static IReadOnlyList<CurveSeries> Series(IEnumerable<CurveInput> inputs, CurveMetric metric) =>
-        inputs.Select(i => new CurveSeries(i.Name, i.Color, i.Epochs
-            .OrderBy(e => e.Epoch)
-            .Select(e => (e.Epoch, Value: Value(e, metric)))
-            .Where(p => double.IsFinite(p.Value))
-            .Select(p => new[] { p.Epoch, p.Value })
-            .ToList())).ToList();
+        inputs.Select(i =>
+        {
+            var points = ChartSeries.Points(i.Epochs, e => Value(e, metric));
+            return new CurveSeries(i.Name, i.Color, points.Select(p => new double[] { p.Epoch, p.Value }).ToList())
+            {
+                EpochPoints = points,
+                Baseline = i.Baseline,
+            };
+        }).ToList();
 }
 
 /// <summary>Colours for up to ten lines, told apart also by colour-blind readers (Tableau 10).</summary>

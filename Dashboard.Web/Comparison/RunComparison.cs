@@ -8,6 +8,14 @@ namespace Dashboard.Web.Comparison;
 /// <summary>A run in a comparison, with the letter and colour that name it in every table and chart.</summary>
 public sealed record ComparedRun(string Letter, Run Run, string Color)
 {
+    /// <summary>The "letter" of the pinned baseline.</summary>
+    public const string BaselineLetter = "Baseline";
+
+    /// <summary>Grey, so that the baseline reads as the reference rather than one more contender; its line is also dashed.</summary>
+    public const string BaselineColor = "#7f7f7f";
+
+    public bool IsBaseline { get; init; }
+
     public string Legend => $"{Letter} · {Run.Name}";
 }
 
@@ -32,9 +40,15 @@ public sealed record ResultsTable(IReadOnlyList<ResultRow> Rows)
 /// <summary>Everything the compare page shows, computed from the runs without any HTML.</summary>
 public sealed class RunComparison
 {
-    public RunComparison(IReadOnlyList<Run> runs)
+    /// <param name="runs">The runs in order; a <paramref name="baseline"/> among them must be the first.</param>
+    /// <param name="baseline">The pinned baseline: named "Baseline", grey and dashed, and the reference of the deltas.</param>
+    public RunComparison(IReadOnlyList<Run> runs, Run? baseline = null)
     {
-        Runs = runs.Select((r, i) => new ComparedRun(((char)('A' + i)).ToString(), r, RunPalette.At(i))).ToList();
+        var hasBaseline = baseline is not null && runs.Count > 0 && runs[0].Id == baseline.Id;
+        var others = runs.Skip(hasBaseline ? 1 : 0).Select((r, i) => new ComparedRun(((char)('A' + i)).ToString(), r, RunPalette.At(i)));
+        Runs = hasBaseline
+            ? [new ComparedRun(ComparedRun.BaselineLetter, runs[0], ComparedRun.BaselineColor) { IsBaseline = true }, .. others]
+            : others.ToList();
         Settings = BuildSettings(runs);
         Results = new ResultsTable(Runs.Select(r => new ResultRow(r, r.Run.TrainingSeconds, r.Run.Report?.Accuracy,
             r.Run.Report?.MacroAverage.F1, r.Run.Report?.MacroAverage.Precision)).ToList());
@@ -44,6 +58,9 @@ public sealed class RunComparison
     }
 
     public IReadOnlyList<ComparedRun> Runs { get; }
+
+    /// <summary>The pinned baseline when it is part of the comparison (always first).</summary>
+    public ComparedRun? Baseline => Runs is [{ IsBaseline: true } first, ..] ? first : null;
     public IReadOnlyList<SettingRow> Settings { get; }
     public ResultsTable Results { get; }
     public int MaxEpochs { get; }
@@ -56,7 +73,7 @@ public sealed class RunComparison
         Runs.Where(r => r.Run.Report is not null).Select(r => (r, r.Run.Report!)).ToList();
 
     public IReadOnlyList<CurveSeries> Curves(CurveMetric metric) =>
-        CurveMetrics.Series(Runs.Select(r => new CurveInput(r.Legend, r.Color, r.Run.Epochs)), metric);
+        CurveMetrics.Series(Runs.Select(r => new CurveInput(r.Legend, r.Color, r.Run.Epochs, r.IsBaseline)), metric);
 
     private static IReadOnlyList<string> ClassNamesFor(int count) =>
         count == Dashboard.Training.Data.FashionMnist.ClassNames.Count

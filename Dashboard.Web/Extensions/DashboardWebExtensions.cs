@@ -36,6 +36,7 @@ public static class DashboardWebExtensions
         // Who may change which run or study, and the audit record of each change (RunActions, StudyActions).
         services.AddSingleton<Dashboard.Web.Accounts.RunActions>();
         services.AddSingleton<Dashboard.Web.Accounts.StudyActions>();
+        services.AddSingleton<Dashboard.Web.Baselines.BaselineStore>();
         services.AddOptions<Dashboard.Web.Prediction.PredictionOptions>().BindConfiguration(Dashboard.Web.Prediction.PredictionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Dashboard.Web.Prediction.ModelCache>();
         services.AddSingleton<Dashboard.Web.Prediction.Predictor>();
@@ -88,6 +89,7 @@ public static class DashboardWebExtensions
         app.MapAnnotationsApi();
         app.MapStudiesApi();
         app.MapCompareApi();
+        app.MapBaselineApi();
         app.MapPredictApi();
         app.MapEnsemblesApi();
         app.MapGalleryApi();

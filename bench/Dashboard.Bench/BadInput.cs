@@ -85,6 +85,7 @@ internal static class BadInputCatalog
         nameof(CreateEnsembleRequest) => Json($$"""{ "runIds": ["{{t.Run}}", "{{t.OtherRun}}"], "name": "ens" }"""),
         nameof(PredictRequest) => Json($$"""{ "runIds": ["{{t.Run}}"], "pixels": [{{string.Join(",", new int[784])}}] }"""),
         nameof(CreateTokenRequest) => Json("""{ "name": "bad-input", "role": "Viewer", "expiresInDays": 1 }"""),
+        nameof(PinBaselineRequest) => Json($$"""{ "runId": "{{t.Run}}" }"""),
         // The workers' reports: the lease is never the run's (no worker claimed it), so even a well-formed one changes nothing.
         nameof(WorkerHeartbeat) => Json("""{ "workerId": "w:1", "machine": "m", "device": "cpu", "slots": 1, "threadsPerSlot": 1, "queues": ["cpu"], "runs": [] }"""),
         nameof(ClaimRequest) => Json("""{ "workerId": "w:1" }"""),
@@ -108,6 +109,7 @@ internal static class BadInputCatalog
         nameof(CreateEnsembleRequest) => ["runIds"],
         nameof(PredictRequest) => ["runIds", "pixels"],
         nameof(CreateTokenRequest) => ["name"],
+        nameof(PinBaselineRequest) => ["runId"],
         nameof(WorkerHeartbeat) => ["workerId", "machine", "device", "queues", "runs"],
         nameof(ClaimRequest) => ["workerId"],
         nameof(StartedReport) => ["history"],

@@ -4,10 +4,28 @@
 const formats = {
   fixed: (digits) => (v) => (typeof v === "number" ? v.toFixed(digits) : v),
   trim: (digits) => (v) => (typeof v === "number" ? String(Number(v.toFixed(digits))) : v),
+  sig: (digits) => (v) => (typeof v === "number" ? String(Number(v.toPrecision(digits))) : v),
   percent: (digits) => (v) => (typeof v === "number" ? (v * 100).toFixed(digits) + " %" : v),
   sci: (digits) => (v) => (typeof v === "number" ? v.toExponential(digits) : v),
   int: () => (v) => (typeof v === "number" ? String(Math.round(v)) : v),
+  duration: () => (v) => (typeof v === "number" ? duration(v) : v),
 };
+
+// Seconds as "42 s", "3:05" or "1:02:05".
+function duration(seconds) {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const two = (n) => String(n).padStart(2, "0");
+  return s < 3600 ? `${Math.floor(s / 60)}:${two(s % 60)}` : `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
+}
+
+// "name:digits", or "pow10|name:digits" for a log axis whose values are base-10 logarithms.
+function formatter(spec) {
+  const [name, digits] = spec.replace(/^pow10\|/, "").split(":");
+  const format = formats[name] ? formats[name](Number(digits ?? 0)) : undefined;
+  if (!format || !spec.startsWith("pow10|")) return format;
+  return (v) => (typeof v === "number" ? format(Math.pow(10, v)) : v);
+}
 
 function reviveFormatters(value) {
   if (Array.isArray(value)) return value.map(reviveFormatters);
@@ -15,8 +33,7 @@ function reviveFormatters(value) {
   const result = {};
   for (const [key, v] of Object.entries(value)) {
     if (key === "formatter" && typeof v === "string") {
-      const [name, digits] = v.split(":");
-      result[key] = formats[name] ? formats[name](Number(digits ?? 0)) : undefined;
+      result[key] = formatter(v);
     } else {
       result[key] = key === "data" ? v : reviveFormatters(v);
     }
@@ -40,6 +57,17 @@ function namesAsText(options) {
   };
 }
 
+// Saves a data: or blob: URL under a file name (the name comes from C#, already reduced to safe characters).
+function save(href, fileName) {
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = fileName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  if (href.startsWith("blob:")) setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
+
 export function create(element, options) {
   if (!window.ApexCharts) {
     element.textContent = "Charts could not load (apexcharts.min.js missing).";
@@ -59,6 +87,13 @@ export function create(element, options) {
     async updateOptions(newOptions) {
       await ready;
       await chart.updateOptions(namesAsText(reviveFormatters(newOptions)), false, false);
+    },
+    // kind: "png" (twice the screen size), "svg", or "csv" with its text made in C#.
+    async download(kind, fileName, csv) {
+      await ready;
+      if (kind === "png") save((await chart.dataURI({ scale: 2 })).imgURI, fileName);
+      else if (kind === "svg") save(URL.createObjectURL(new Blob([await chart.getSvgString()], { type: "image/svg+xml" })), fileName);
+      else save(URL.createObjectURL(new Blob(["\uFEFF" + csv], { type: "text/csv;charset=utf-8" })), fileName);
     },
     destroy() {
       chart.destroy();

@@ -32,6 +32,16 @@ public static class SketchChart
         ["states"] = new { hover = new { filter = new { type = "none" } } },
     };
 
+    /// <summary>The download menu's CSV: one row per class with its probability (empty without a prediction).</summary>
+    public static string Csv(ClassScores? scores)
+    {
+        var sb = new System.Text.StringBuilder();
+        Charts.Csv.Line(sb, "class", "probability");
+        if (scores is not null)
+            for (var i = 0; i < FashionMnist.ClassNames.Count; i++) Charts.Csv.Line(sb, FashionMnist.ClassNames[i], scores.Probabilities[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        return sb.ToString();
+    }
+
     /// <summary>The probabilities (rounded to 0.01 %); all zero when there is no prediction.</summary>
     public static object Series(ClassScores? scores, bool dark)
     {
