@@ -93,7 +93,7 @@ public sealed class RunEpochFiguresTests : IDisposable
 
         Assert.Equal(4, view.FindComponents<ApexChart>().Count);
         Assert.All(view.FindComponents<ApexChart>(), c => Assert.Equal(0, c.Instance.PointCount));
-        Assert.Contains("worker gpu-box:42", view.Find("[data-testid=system-where]").TextContent);
+        Assert.Contains("worker gpu-box:42", view.Find("[data-testid=system-where]").TextContent, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(view.FindAll("[data-testid=per-class-not-recorded]"));
 
         ctx.Notifier().Publish(new RunEpochCompleted(run.Id, EpochFigureRuns.Epoch(1)));

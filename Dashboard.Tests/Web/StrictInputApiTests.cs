@@ -86,8 +86,8 @@ public sealed class StrictInputApiTests : IDisposable
     [MemberData(nameof(BadEpochFigures))]
     public async Task AWorkersEpochWithBadPerClassScoresIsRefusedByName(string perClass, string expected)
     {
-        var body = $$"""{ "lease": "{{Guid.NewGuid()}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0, "cpuPercent": 150.0, "perClass": {{perClass}} }, "checkpoint": "AAAA" }""";
-        var response = await SendAsync(HttpMethod.Post, $"api/workers/runs/{Guid.NewGuid()}/epoch", body);
+        var body = $$"""{ "lease": "{{Guid.NewGuid()}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0, "cpuPercent": 150.0, "perClass": {{perClass}} }, "checkpoint": { "length": 3, "sha256": "{{Sha256Of3Bytes}}" } }""";
+        var response = await SendEpochReportAsync(body);
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
     }
@@ -95,10 +95,23 @@ public sealed class StrictInputApiTests : IDisposable
     [Fact]
     public async Task AWorkersEpochWithNegativeCpuOrMemoryIsRefused()
     {
-        var body = $$"""{ "lease": "{{Guid.NewGuid()}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0, "residentBytes": -1 }, "checkpoint": "AAAA" }""";
-        var response = await SendAsync(HttpMethod.Post, $"api/workers/runs/{Guid.NewGuid()}/epoch", body);
+        var body = $$"""{ "lease": "{{Guid.NewGuid()}}", "metrics": { "epoch": 1, "trainLoss": 1.0, "testLoss": 1.0, "testAccuracy": 0.5, "seconds": 1.0, "imagesPerSecond": 10.0, "residentBytes": -1 }, "checkpoint": { "length": 3, "sha256": "{{Sha256Of3Bytes}}" } }""";
+        var response = await SendEpochReportAsync(body);
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "metrics.cpuPercent and metrics.residentBytes");
+    }
+
+    private static readonly string Sha256Of3Bytes = Dashboard.Training.Execution.WorkerProtocol.Sha256(new byte[3]);
+
+    // A worker's epoch report is the multipart body the worker sends: its JSON part first, then the checkpoint's bytes.
+    private Task<HttpResponseMessage> SendEpochReportAsync(string report)
+    {
+        const string boundary = "strict-input-test";
+        var body = $"--{boundary}\r\nContent-Disposition: form-data; name=\"{Dashboard.Training.Execution.WorkerProtocol.ReportPart}\"\r\nContent-Type: application/json\r\n\r\n{report}\r\n" +
+            $"--{boundary}\r\nContent-Disposition: form-data; name=\"{Dashboard.Training.Execution.WorkerProtocol.CheckpointPart}\"\r\nContent-Type: application/octet-stream\r\n\r\n\0\0\0\r\n--{boundary}--\r\n";
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse($"multipart/form-data; boundary={boundary}");
+        return _http.PostAsync($"api/workers/runs/{Guid.NewGuid()}/epoch", content);
     }
 
     [Fact]
