@@ -20,7 +20,8 @@ public sealed record ImportanceResult(string Metric, string MetricLabel, int Run
     /// <summary>The method, for the page and the API.</summary>
     public static string Method { get; } =
         $"Permutation importance (ML.NET PermutationFeatureImportance) of a random forest (ML.NET FastForest regression, {ParameterImportance.Trees} trees, seed {ParameterImportance.Seed}) " +
-        $"fitted to the runs: for each setting, how much the forest's R² drops when that setting's values are shuffled among the runs, the mean of {ParameterImportance.Shuffles} shuffles. " +
+        $"fitted to the runs: for each setting, how much the forest's R² drops when that setting's values are shuffled among the runs, the mean of {ParameterImportance.Shuffles} shuffles " +
+        $"(scored on at most {ParameterImportance.MaxScored:N0} of the runs, a seeded sample). " +
         "Categorical settings are coded as numbers, one per value, which trees split like any other.";
 }
 
@@ -32,8 +33,12 @@ public static class ParameterImportance
 {
     /// <summary>Fewest runs with the metric for a ranking: below this a forest fits noise.</summary>
     public const int MinRuns = 8;
-    public const int Trees = 100;
+    // 50 trees, 3 shuffles and 1,000 rows shuffled per setting: ~0.3 s for 2,000 runs, where 100 trees and every row
+    // took ~0.7 s for the same ranking (docs/benchmarks.md, "Which settings matter").
+    public const int Trees = 50;
     public const int Shuffles = 3;
+    /// <summary>Most runs whose predictions the shuffles are scored on (a seeded sample of the runs).</summary>
+    public const int MaxScored = 1_000;
     public const int Seed = 42;
 
     public static ImportanceResult Compute(AnalysisTable table, string metricKey)
@@ -42,7 +47,9 @@ public static class ParameterImportance
         var metric = AnalysisMetrics.Find(metricKey) ?? throw new ArgumentException($"Unknown metric '{metricKey}'. Metrics: {AnalysisMetrics.Keys}.");
         var label = table.IndexOf(metric.Key);
         var settings = table.Settings;
+        // A seeded order, so that the runs scored (the first MaxScored) are a sample of the whole set, the same for the same set.
         var rows = label < 0 ? [] : table.Rows.Where(r => r.Values[label] is not null).ToList();
+        new Random(Seed).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows));
         ImportanceResult Refuse(string problem) => new(metric.Key, metric.Label, rows.Count, null, [], problem, clock.Elapsed);
 
         if (rows.Count < MinRuns)
@@ -71,7 +78,7 @@ public static class ParameterImportance
             NumberOfThreads = 1,
         }).Fit(data);
         var fit = ml.Regression.Evaluate(forest.Transform(data));
-        var permuted = ml.Regression.PermutationFeatureImportance(forest, data, permutationCount: Shuffles);
+        var permuted = ml.Regression.PermutationFeatureImportance(forest, data, permutationCount: Shuffles, numberOfExamplesToUse: MaxScored);
         var ranked = settings.Select((s, i) => new SettingImportance(s.Key, s.Label, -permuted[i].RSquared.Mean, permuted[i].RSquared.StandardError))
             .OrderByDescending(s => s.Importance).ThenBy(s => s.Label, StringComparer.Ordinal)
             .ToList();

@@ -1,0 +1,194 @@
+// The only code that talks to ECharts (window.echarts, the npm package echarts 6.1.0, loaded on first use).
+// .NET sends plain data (columns, rows, names); the options are built here, where formatters can live.
+// Run names are user-supplied and ECharts writes tooltips as HTML: every tooltip goes through escapeHtml.
+
+let loading = null;
+
+function loadECharts(url) {
+  if (window.echarts) return Promise.resolve(window.echarts);
+  loading ??= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.onload = () => resolve(window.echarts);
+    script.onerror = () => reject(new Error("echarts.min.js could not load from " + url));
+    document.head.appendChild(script);
+  });
+  return loading;
+}
+
+export function preload(url) {
+  loadECharts(url).catch(() => { /* create() says so where the chart should be */ loading = null; });
+}
+
+function escapeHtml(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function formatNumber(value, column) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  if (column.kind === "Category") return column.categories[value] ?? "?";
+  if (column.key === "accuracy") return (value * 100).toFixed(2) + " %";
+  if (column.key === "trainingSeconds") return Math.round(value) + " s";
+  if (column.whole) return String(Math.round(value));
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return value.toExponential(1).replace("e-", "e−");
+  return String(Number(value.toPrecision(4)));
+}
+
+function axisType(column) {
+  if (column.kind === "Category") return "category";
+  return column.log ? "log" : "value";
+}
+
+// Dark: viridis from dark to bright; the best runs are always bright, whichever way the metric is better.
+function palette(higherIsBetter) {
+  const colors = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
+  return higherIsBetter ? colors : [...colors].reverse();
+}
+
+function extent(rows, index) {
+  let min = Infinity, max = -Infinity;
+  for (const row of rows) {
+    const v = row[index];
+    if (v === null || v === undefined) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min <= max ? [min, max] : [0, 1];
+}
+
+function parallelOption(data, dark) {
+  const colorColumn = data.columns[data.color];
+  const [min, max] = extent(data.rows, data.color);
+  return {
+    animation: false,
+    backgroundColor: "transparent",
+    textStyle: { fontFamily: "Roboto, Helvetica, Arial, sans-serif" },
+    parallel: {
+      left: 50, right: 120, top: 48, bottom: 28,
+      parallelAxisDefault: {
+        // Redraw once the drag ends: with thousands of lines a live redraw on every mouse move lags.
+        realtime: false,
+        nameLocation: "end", nameGap: 14, nameTextStyle: { fontSize: 12, fontWeight: 500 },
+        axisLabel: { fontSize: 11 },
+        areaSelectStyle: { width: 22, opacity: 0.35 },
+      },
+    },
+    parallelAxis: data.columns.map((c, i) => ({
+      dim: i, name: c.label, type: axisType(c), data: c.kind === "Category" ? c.categories : undefined,
+      scale: c.kind !== "Category", axisLabel: { formatter: c.kind === "Category" ? undefined : (v) => formatNumber(v, c) },
+    })),
+    visualMap: {
+      type: "continuous", dimension: data.color, min, max, right: 8, top: "middle", itemHeight: 140, calculable: false,
+      precision: 4, text: [colorColumn.label, ""], textGap: 8, textStyle: { fontSize: 11 },
+      formatter: (v) => formatNumber(v, colorColumn),
+      inRange: { color: palette(colorColumn.higherIsBetter) },
+    },
+    tooltip: {
+      trigger: "item", confine: true, renderMode: "html",
+      formatter: (p) => `<b>${escapeHtml(data.names[p.dataIndex])}</b><br>` +
+        data.columns.map((c, i) => `${escapeHtml(c.label)}: ${escapeHtml(formatNumber(p.value[i], c))}`).join("<br>"),
+    },
+    series: [{
+      type: "parallel", data: data.rows, smooth: false, progressive: 1000,
+      lineStyle: { width: 1, opacity: data.rows.length > 500 ? 0.35 : 0.7 },
+      inactiveOpacity: dark ? 0.04 : 0.03, activeOpacity: 1,
+      emphasis: { lineStyle: { width: 2.5, opacity: 1 } },
+    }],
+  };
+}
+
+function scatterOption(data) {
+  const x = data.columns[0], y = data.columns[1];
+  return {
+    animation: false,
+    backgroundColor: "transparent",
+    textStyle: { fontFamily: "Roboto, Helvetica, Arial, sans-serif" },
+    grid: { left: 70, right: 24, top: 24, bottom: 52 },
+    xAxis: {
+      type: axisType(x), name: x.label + (x.log ? " (log)" : ""), nameLocation: "middle", nameGap: 32,
+      data: x.kind === "Category" ? x.categories : undefined, scale: x.kind !== "Category",
+      jitter: x.kind === "Category" ? 24 : 0,
+      axisLabel: { formatter: x.kind === "Category" ? undefined : (v) => formatNumber(v, x) },
+      splitLine: { show: x.kind !== "Category" },
+    },
+    yAxis: {
+      type: "value", name: y.label, nameLocation: "middle", nameGap: 52, scale: true,
+      axisLabel: { formatter: (v) => formatNumber(v, y) },
+    },
+    tooltip: {
+      trigger: "item", confine: true, renderMode: "html",
+      formatter: (p) => `<b>${escapeHtml(data.names[p.dataIndex])}</b><br>${escapeHtml(x.label)}: ${escapeHtml(formatNumber(p.value[0], x))}` +
+        `<br>${escapeHtml(y.label)}: ${escapeHtml(formatNumber(p.value[1], y))}`,
+    },
+    series: [{
+      type: "scatter", data: data.rows, symbolSize: data.rows.length > 1000 ? 4 : 7,
+      itemStyle: { color: "#3f51b5", opacity: data.rows.length > 1000 ? 0.45 : 0.75 },
+      emphasis: { itemStyle: { opacity: 1, borderColor: "#000", borderWidth: 1 } },
+    }],
+  };
+}
+
+const builders = { parallel: parallelOption, scatter: scatterOption };
+
+// The brushed rows: how many, and the first `limit` of them ranked best first by the coloured metric.
+function brushed(chart, data, limit) {
+  const series = chart.getModel().getSeries()[0];
+  const coordinates = series.coordinateSystem;
+  if (!coordinates.hasAxisBrushed()) return { brushed: false, count: data.rows.length, first: [] };
+  const indices = series.getRawIndicesByActiveState("active");
+  const sign = data.columns[data.color].higherIsBetter ? -1 : 1;
+  const value = (i) => data.rows[i][data.color] ?? (sign < 0 ? -Infinity : Infinity);
+  indices.sort((a, b) => sign * (value(a) - value(b)));
+  return { brushed: true, count: indices.length, first: indices.slice(0, limit) };
+}
+
+export async function create(element, kind, data, dark, echartsUrl, dotnet, limit) {
+  if (kind === "parallel") performance.mark("analysis:data");
+  let echarts;
+  try {
+    echarts = await loadECharts(echartsUrl);
+  } catch (e) {
+    element.textContent = "Charts could not load (echarts.min.js missing).";
+    return null;
+  }
+  let current = data;
+  let chart = echarts.init(element, dark ? "dark" : null, { renderer: "canvas" });
+  const onFinished = () => {
+    chart.off("finished", onFinished);
+    if (kind === "parallel") performance.mark("analysis:parallel-rendered");
+    element.dataset.rendered = "true";
+  };
+  const wire = () => {
+    chart.off("finished");
+    chart.off("axisareaselected");
+    chart.on("finished", onFinished);
+    if (kind === "parallel" && dotnet) {
+      chart.on("axisareaselected", () => {
+        const b = brushed(chart, current, limit);
+        dotnet.invokeMethodAsync("OnBrushed", b.brushed, b.count, b.first);
+      });
+    }
+  };
+  wire();
+  chart.setOption(builders[kind](current, dark));
+  const resize = new ResizeObserver(() => chart.resize());
+  resize.observe(element);
+  return {
+    update(newData, newDark) {
+      current = newData;
+      element.dataset.rendered = "false";
+      if (newDark !== dark) {
+        dark = newDark;
+        chart.dispose();
+        chart = echarts.init(element, dark ? "dark" : null, { renderer: "canvas" });
+      }
+      wire();
+      chart.setOption(builders[kind](current, dark), { notMerge: true });
+    },
+    dispose() {
+      resize.disconnect();
+      chart.dispose();
+    },
+  };
+}
