@@ -34,3 +34,42 @@ internal static class AnalysisRuns
     public static AnalysisRun WithStatus(string name, RunStatus status) => new(
         Guid.NewGuid(), name, DateTime.UtcNow, status, TrainingConfig.ReportControl, false, null, null, null, null);
 }
+
+/// <summary>Storable runs for the page and browser tests.</summary>
+internal static class StoredAnalysisRuns
+{
+    public static Run Completed(string name, TrainingConfig config, double accuracy, DateTime created) => new()
+    {
+        Id = Guid.NewGuid(),
+        Name = name,
+        Config = config,
+        Status = RunStatus.Completed,
+        CreatedUtc = created,
+        FinishedUtc = created.AddMinutes(5),
+        Epochs = [new EpochMetrics(1, 0.5, 1.2 - accuracy, accuracy, 10, 3000)],
+        Accuracy = accuracy,
+        MacroF1 = accuracy - 0.01,
+        TrainingSeconds = 60.0 * config.Epochs,
+    };
+
+    /// <summary>
+    /// <paramref name="perRate"/> runs at each of <see cref="AnalysisRuns.Rates"/>, batch sizes cycling, accuracy set by the
+    /// rate (best at 1e-3); the first run at 1e-3 is named <paramref name="hostileName"/> when given.
+    /// </summary>
+    public static List<Run> Grid(int perRate, string? hostileName = null)
+    {
+        var start = DateTime.UtcNow.AddDays(-1);
+        var runs = new List<Run>();
+        foreach (var (lr, r) in AnalysisRuns.Rates.Select((lr, r) => (lr, r)))
+        {
+            for (var i = 0; i < perRate; i++)
+            {
+                var config = TrainingConfig.ReportControl with { LearningRate = lr, BatchSize = AnalysisRuns.Batches[i % AnalysisRuns.Batches.Length] };
+                var accuracy = 0.91 - 0.08 * Math.Abs(Math.Log10(lr) + 3) + 0.001 * (i % 5);
+                var name = hostileName is not null && lr == 1e-3 && i == 0 ? hostileName : $"lr {lr:G} #{i}";
+                runs.Add(Completed(name, config, accuracy, start.AddMinutes(runs.Count)));
+            }
+        }
+        return runs;
+    }
+}

@@ -85,7 +85,7 @@ function parallelOption(data, dark) {
       inRange: { color: palette(colorColumn.higherIsBetter) },
     },
     tooltip: {
-      trigger: "item", confine: true, renderMode: "html",
+      trigger: "item", confine: true, renderMode: "html", className: "analysis-tooltip",
       formatter: (p) => `<b>${escapeHtml(data.names[p.dataIndex])}</b><br>` +
         data.columns.map((c, i) => `${escapeHtml(c.label)}: ${escapeHtml(formatNumber(p.value[i], c))}`).join("<br>"),
     },
@@ -117,7 +117,7 @@ function scatterOption(data) {
       axisLabel: { formatter: (v) => formatNumber(v, y) },
     },
     tooltip: {
-      trigger: "item", confine: true, renderMode: "html",
+      trigger: "item", confine: true, renderMode: "html", className: "analysis-tooltip",
       formatter: (p) => `<b>${escapeHtml(data.names[p.dataIndex])}</b><br>${escapeHtml(x.label)}: ${escapeHtml(formatNumber(p.value[0], x))}` +
         `<br>${escapeHtml(y.label)}: ${escapeHtml(formatNumber(p.value[1], y))}`,
     },

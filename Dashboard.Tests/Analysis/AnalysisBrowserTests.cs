@@ -1,0 +1,88 @@
+using Dashboard.Tests.EndToEnd;
+using Dashboard.Tests.Support;
+using Dashboard.Tests.Training;
+using Microsoft.Playwright;
+
+namespace Dashboard.Tests.Analysis;
+
+/// <summary>The analysis page in Chromium: brushing an axis of the parallel-coordinates plot, and run names shown as text.</summary>
+[Collection(TrainingCollection.Name)]
+public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browser>
+{
+    private const string ImgName = "<img src=x onerror=\"window.__injected=1\">";
+    private const int PerRate = 10;
+
+    // Where a value sits on an axis of the chart (pixels in the page): read from ECharts' own layout, so the drag lands on the axis.
+    private const string AxisPoint = """
+        ([key, value]) => {
+          const el = document.querySelector('[data-testid=parallel-chart]');
+          const chart = echarts.getInstanceByDom(el);
+          const option = chart.getOption();
+          const dim = option.parallelAxis.findIndex(a => a.name === key);
+          const point = chart.getModel().getComponent('parallel').coordinateSystem.dataToPoint(value, 'dim' + dim);
+          const box = el.getBoundingClientRect();
+          return [box.left + point[0], box.top + point[1]];
+        }
+        """;
+
+    [Fact]
+    public async Task DraggingAlongTheLearningRateAxisKeepsThoseRunsAndListsThemAsText()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        app.Store.InsertMany(StoredAnalysisRuns.Grid(PerRate, ImgName));
+
+        var (page, errors) = await browser.NewPageAsync();
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "analysis"));
+        await page.Locator("[data-testid=parallel-chart][data-rendered=true]").WaitForAsync();
+        await page.Locator("[data-testid=importance-table]").WaitForAsync();
+        var total = AnalysisRuns.Rates.Length * PerRate;
+        Assert.Equal(total.ToString(), await page.Locator("[data-testid=brush-count]").GetAttributeAsync("data-selected"));
+        await Browser.ScreenshotAsync(page, "analysis-page");
+
+        // From halfway between 1e-4 and 1e-3 to halfway between 1e-3 and 1e-2 on the log axis: only the runs at 1e-3.
+        var from = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "Learning rate", Math.Pow(10, -3.5) });
+        var to = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "Learning rate", Math.Pow(10, -2.5) });
+        await page.Mouse.MoveAsync((float)from[0], (float)from[1]);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((float)to[0], (float)to[1], new MouseMoveOptions { Steps = 12 });
+        await page.Mouse.UpAsync();
+
+        var count = page.Locator("[data-testid=brush-count]");
+        await page.WaitForFunctionAsync($"() => document.querySelector('[data-testid=brush-count]').dataset.selected === '{PerRate}'",
+            null, new PageWaitForFunctionOptions { Timeout = 15_000 }).ContinueWith(t =>
+            {
+                if (t.IsFaulted) throw new TimeoutException($"The brush did not keep {PerRate} runs; the page says: {count.TextContentAsync().Result}", t.Exception);
+            });
+        Assert.Contains($"{PerRate} of {total} runs selected", await count.TextContentAsync());
+        var listed = await page.Locator("[data-testid=brushed-run-link]").AllTextContentsAsync();
+        Assert.Equal(PerRate, listed.Count);
+        Assert.All(listed.Where(n => n != ImgName), n => Assert.StartsWith("lr 0.001 #", n));
+        Assert.Contains(ImgName, listed);
+        await Browser.ScreenshotAsync(page, "analysis-brushed");
+
+        // Tooltips are where ECharts writes HTML. The scatter's is shown for the run; the parallel plot's (shown on hover
+        // only) is asked of its formatter, which must escape the name.
+        await page.EvaluateAsync($$"""
+            () => echarts.getInstanceByDom(document.querySelector('[data-testid=scatter-chart]'))
+              .dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: {{PerRate}} })
+            """);
+        var tip = page.Locator("[data-testid=scatter-chart] .analysis-tooltip");
+        await tip.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 10_000 });
+        Assert.StartsWith(ImgName, await tip.TextContentAsync());
+        var parallelTip = await page.EvaluateAsync<string>($$"""
+            () => {
+              const chart = echarts.getInstanceByDom(document.querySelector('[data-testid=parallel-chart]'));
+              const row = chart.getOption().series[0].data[{{PerRate}}];
+              return chart.getOption().tooltip[0].formatter({ dataIndex: {{PerRate}}, value: row });
+            }
+            """);
+        Assert.Contains("&lt;img src=x onerror=&quot;", parallelTip);
+        Assert.DoesNotContain("<img", parallelTip);
+        await Browser.ScreenshotAsync(page, "analysis-tooltip");
+        Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__injected === undefined"), "The injected onerror handler ran.");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+}
