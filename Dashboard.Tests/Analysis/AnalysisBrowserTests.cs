@@ -1,6 +1,8 @@
 using Dashboard.Tests.EndToEnd;
 using Dashboard.Tests.Support;
 using Dashboard.Tests.Training;
+using Dashboard.Web.Studies;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Dashboard.Tests.Analysis;
@@ -82,6 +84,39 @@ public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browse
         await Browser.ScreenshotAsync(page, "analysis-tooltip");
         Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
         Assert.True(await page.EvaluateAsync<bool>("() => window.__injected === undefined"), "The injected onerror handler ran.");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheStudyPageShowsWhichSettingsMatterForItsRuns()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        var runs = StoredAnalysisRuns.Grid(3);
+        var studyId = Guid.NewGuid();
+        app.Store.InsertMany(runs.Select((r, i) => r with { StudyId = studyId, StudyGroup = i + 1 }));
+        var members = runs.Select((r, i) => new StudyMember
+        {
+            Group = i + 1, RunId = r.Id, Label = r.Name, Config = r.Config,
+            Varied = i == 0 ? [] : [StudyParameter.LearningRate, StudyParameter.BatchSize],
+        }).ToList();
+        app.Services.GetRequiredService<StudyStore>().Insert(new Study
+        {
+            Id = studyId, Name = "Rates and batches", CreatedUtc = DateTime.UtcNow, Members = members,
+            Design = new StudyDesign { Name = "Rates and batches", Mode = StudyMode.Grid },
+        });
+
+        var (page, errors) = await browser.NewPageAsync();
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, $"studies/{studyId}"));
+        var section = page.Locator("[data-testid=study-analysis]");
+        await section.Locator("[data-testid=parallel-chart][data-rendered=true]").WaitForAsync();
+        await section.Locator("[data-testid=importance-table]").WaitForAsync();
+
+        Assert.Contains("Which settings matter", await section.TextContentAsync());
+        Assert.Contains($"{runs.Count} completed runs, 2 settings that vary.", await section.Locator("[data-testid=analysis-summary]").TextContentAsync());
+        Assert.Equal("learningRate", await section.Locator("[data-testid=importance-row]").First.GetAttributeAsync("data-key"));
+        await section.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "study-which-settings-matter.png") });
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }

@@ -14,7 +14,8 @@ public sealed record AnalysisScope(IReadOnlyList<Guid>? Ids, IReadOnlyList<RunFi
     public const int MaxWhere = 16;
     public const int MaxTagLength = 100;
 
-    public static AnalysisScope All { get; } = new(null, [], null, null, []);
+    /// <summary>Every run (no ids, no filters).</summary>
+    public bool IsAll => Ids is null && Filters.Count == 0;
 
     /// <summary>The scope, or a sentence saying what is wrong with the parameters (nothing is looked up).</summary>
     public static (AnalysisScope? Scope, string? Error) Parse(string? ids, string? tag, Guid? study, IReadOnlyList<string>? where)

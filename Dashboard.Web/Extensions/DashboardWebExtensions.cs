@@ -89,6 +89,7 @@ public static class DashboardWebExtensions
         app.MapAnnotationsApi();
         app.MapStudiesApi();
         app.MapCompareApi();
+        app.MapAnalysisApi();
         app.MapPredictApi();
         app.MapEnsemblesApi();
         app.MapGalleryApi();

@@ -31,13 +31,38 @@ function formatNumber(value, column) {
   if (column.key === "trainingSeconds") return Math.round(value) + " s";
   if (column.whole) return String(Math.round(value));
   const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return value.toExponential(1).replace("e-", "e−");
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return Number(value.toPrecision(2)).toExponential().replace("e-", "e−").replace("e+", "e");
   return String(Number(value.toPrecision(4)));
 }
 
-function axisType(column) {
-  if (column.kind === "Category") return "category";
-  return column.log ? "log" : "value";
+// Axis ticks need fewer digits than tooltips: 91 %, not 91.00 %.
+function formatTick(value, column) {
+  if (column.key === "accuracy" && typeof value === "number") return Number((value * 100).toFixed(1)) + " %";
+  return formatNumber(value, column);
+}
+
+// One axis per column. Whole numbers on a log axis (batch sizes, training images) step by powers of two.
+function axis(column) {
+  const category = column.kind === "Category";
+  const base = column.log && column.whole ? 2 : 10;
+  // Whole powers of the base around the data; ECharts' own rounding took 0.1 for a bit under 10^-1 and drew up to 1.
+  const power = (v, round) => Math.pow(base, round(Math.log(v) / Math.log(base)));
+  const bounds = column.log
+    ? { min: (e) => power(e.min * (1 + 1e-9), Math.floor), max: (e) => power(e.max * (1 - 1e-9), Math.ceil) }
+    : {};
+  return {
+    ...bounds,
+    type: category ? "category" : column.log ? "log" : "value",
+    logBase: base,
+    data: category ? column.categories : undefined,
+    scale: !category,
+    axisLabel: { formatter: category ? undefined : (v) => formatTick(v, column) },
+  };
+}
+
+// Axis labels sit among the lines: a halo in the background colour keeps them readable.
+function halo(dark) {
+  return { textBorderColor: dark ? "#1e1e2d" : "#ffffff", textBorderWidth: 3 };
 }
 
 // Dark: viridis from dark to bright; the best runs are always bright, whichever way the metric is better.
@@ -65,23 +90,22 @@ function parallelOption(data, dark) {
     backgroundColor: "transparent",
     textStyle: { fontFamily: "Roboto, Helvetica, Arial, sans-serif" },
     parallel: {
-      left: 50, right: 120, top: 48, bottom: 28,
+      left: 50, right: 100, top: 48, bottom: 28,
       parallelAxisDefault: {
         // Redraw once the drag ends: with thousands of lines a live redraw on every mouse move lags.
         realtime: false,
         nameLocation: "end", nameGap: 14, nameTextStyle: { fontSize: 12, fontWeight: 500 },
-        axisLabel: { fontSize: 11 },
+        axisLabel: { fontSize: 11, ...halo(dark) },
         areaSelectStyle: { width: 22, opacity: 0.35 },
       },
     },
-    parallelAxis: data.columns.map((c, i) => ({
-      dim: i, name: c.label, type: axisType(c), data: c.kind === "Category" ? c.categories : undefined,
-      scale: c.kind !== "Category", axisLabel: { formatter: c.kind === "Category" ? undefined : (v) => formatNumber(v, c) },
-    })),
+    parallelAxis: data.columns.map((c, i) => {
+      const a = axis(c);
+      return { ...a, dim: i, name: c.label, axisLabel: { ...a.axisLabel, ...halo(dark) } };
+    }),
     visualMap: {
-      type: "continuous", dimension: data.color, min, max, right: 8, top: "middle", itemHeight: 140, calculable: false,
-      precision: 4, text: [colorColumn.label, ""], textGap: 8, textStyle: { fontSize: 11 },
-      formatter: (v) => formatNumber(v, colorColumn),
+      // Beside the axis of its metric, whose labels give the values.
+      type: "continuous", dimension: data.color, min, max, right: 12, top: "middle", itemHeight: 160, itemWidth: 14, calculable: false,
       inRange: { color: palette(colorColumn.higherIsBetter) },
     },
     tooltip: {
@@ -106,15 +130,13 @@ function scatterOption(data) {
     textStyle: { fontFamily: "Roboto, Helvetica, Arial, sans-serif" },
     grid: { left: 70, right: 24, top: 24, bottom: 52 },
     xAxis: {
-      type: axisType(x), name: x.label + (x.log ? " (log)" : ""), nameLocation: "middle", nameGap: 32,
-      data: x.kind === "Category" ? x.categories : undefined, scale: x.kind !== "Category",
+      ...axis(x), name: x.label + (x.log ? " (log scale)" : ""), nameLocation: "middle", nameGap: 32,
       jitter: x.kind === "Category" ? 24 : 0,
-      axisLabel: { formatter: x.kind === "Category" ? undefined : (v) => formatNumber(v, x) },
       splitLine: { show: x.kind !== "Category" },
     },
     yAxis: {
       type: "value", name: y.label, nameLocation: "middle", nameGap: 52, scale: true,
-      axisLabel: { formatter: (v) => formatNumber(v, y) },
+      axisLabel: { formatter: (v) => formatTick(v, y) },
     },
     tooltip: {
       trigger: "item", confine: true, renderMode: "html", className: "analysis-tooltip",
