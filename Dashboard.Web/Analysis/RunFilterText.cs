@@ -63,7 +63,7 @@ public static class RunFilterText
             RunFields.Status => Enum.TryParse<RunStatus>(text, ignoreCase: true, out var status) && Enum.IsDefined(status)
                 ? (status, null) : (null, $"Unknown status '{Shorten(text)}'. Statuses: {string.Join(", ", Enum.GetNames<RunStatus>())}."),
             RunFields.Study => Guid.TryParse(text, out var id) ? (id, null) : (null, $"Study needs a study id, not '{Shorten(text)}'."),
-            RunFields.Created => DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind | DateTimeStyles.AdjustToUniversal, out var when)
+            RunFields.Created => DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var when)
                 ? (when, null) : (null, $"Created needs a date such as 2026-01-31T00:00:00Z, not '{Shorten(text)}'."),
             _ => (text, null),
         };
