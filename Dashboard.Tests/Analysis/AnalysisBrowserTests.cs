@@ -20,7 +20,7 @@ public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browse
           const el = document.querySelector('[data-testid=parallel-chart]');
           const chart = echarts.getInstanceByDom(el);
           const option = chart.getOption();
-          const dim = option.parallelAxis.findIndex(a => a.name === key);
+          const dim = option.parallelAxis.findIndex(a => a.id === key);
           const point = chart.getModel().getComponent('parallel').coordinateSystem.dataToPoint(value, 'dim' + dim);
           const box = el.getBoundingClientRect();
           return [box.left + point[0], box.top + point[1]];
@@ -43,8 +43,8 @@ public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browse
         await Browser.ScreenshotAsync(page, "analysis-page");
 
         // From halfway between 1e-4 and 1e-3 to halfway between 1e-3 and 1e-2 on the log axis: only the runs at 1e-3.
-        var from = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "Learning rate", Math.Pow(10, -3.5) });
-        var to = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "Learning rate", Math.Pow(10, -2.5) });
+        var from = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "learningRate", Math.Pow(10, -3.5) });
+        var to = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "learningRate", Math.Pow(10, -2.5) });
         await page.Mouse.MoveAsync((float)from[0], (float)from[1]);
         await page.Mouse.DownAsync();
         await page.Mouse.MoveAsync((float)to[0], (float)to[1], new MouseMoveOptions { Steps = 12 });

@@ -102,10 +102,10 @@ public sealed class AnalysisTable
     private static IReadOnlyList<LeftOut> LeftOutOf(IEnumerable<AnalysisRun> runs) =>
         runs.GroupBy(r => r switch
             {
-                { IsEnsemble: true } => "ensembles (they have no settings of their own)",
+                { IsEnsemble: true } => "ensembles",
                 { Status: RunStatus.Queued or RunStatus.Running } => "still queued or running",
                 { Status: RunStatus.Completed } => "completed without a test report",
-                _ => $"{r.Status.ToString().ToLowerInvariant()} (they did not train their settings to the end)",
+                _ => r.Status.ToString().ToLowerInvariant(),
             })
             .Select(g => new LeftOut(g.Key, g.Count()))
             .OrderByDescending(l => l.Count).ThenBy(l => l.Why, StringComparer.Ordinal)

@@ -33,7 +33,7 @@ internal static class AnalysisBench
             Console.WriteLine($"seeded {count:N0} runs in {seedClock.Elapsed.TotalSeconds:F1} s ({new FileInfo(dbPath).Length / 1e6:F1} MB)");
             InProcess(dbPath);
             if (a.Flag("no-browser")) return 0;
-            await InBrowserAsync(dbPath, loads);
+            await InBrowserAsync(dbPath, loads, a.String("screenshots"));
             return 0;
         }
         finally
@@ -91,7 +91,7 @@ internal static class AnalysisBench
         }).observe(document, { childList: true, subtree: true });
         """;
 
-    private static async Task InBrowserAsync(string dbPath, int loads)
+    private static async Task InBrowserAsync(string dbPath, int loads, string? screenshots)
     {
         var port = RunsPageBench.FreePort();
         using var web = RunsPageBench.StartDashboard(dbPath, port);
@@ -125,6 +125,14 @@ internal static class AnalysisBench
             open.Add(Math.Max(marks["analysis:parallel-rendered"], marks["analysis:importance-shown"]));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"load {i + 1}: data arrived at {data:F0} ms after navigation; chart drawn +{parallel[^1]:F0} ms; importance shown +{marks["analysis:importance-shown"] - data:F0} ms"));
+            if (i == 0 && screenshots is not null)
+            {
+                Directory.CreateDirectory(screenshots);
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "analysis-2000-runs.png"), FullPage = true });
+                await page.GotoAsync(baseUrl + "runs");
+                await page.Locator("[data-testid=analyze]").WaitForAsync();
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "runs-toolbar.png") });
+            }
             await context.CloseAsync();
         }
         Console.WriteLine("first load is a fresh dashboard (JIT, nothing cached); later loads reuse the cached importance of the same runs");

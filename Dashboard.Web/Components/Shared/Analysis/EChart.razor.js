@@ -60,6 +60,14 @@ function axis(column) {
   };
 }
 
+// Axes stand ~70 px apart: long names go on two lines instead of being cut ("Learning r…").
+function wrapName(name) {
+  const words = name.split(" ");
+  if (name.length <= 10 || words.length < 2) return name;
+  const first = words.slice(0, Math.ceil(words.length / 2)).join(" ");
+  return first + "\n" + words.slice(Math.ceil(words.length / 2)).join(" ");
+}
+
 // Axis labels sit among the lines: a halo in the background colour keeps them readable.
 function halo(dark) {
   return { textBorderColor: dark ? "#1e1e2d" : "#ffffff", textBorderWidth: 3 };
@@ -90,18 +98,18 @@ function parallelOption(data, dark) {
     backgroundColor: "transparent",
     textStyle: { fontFamily: "Roboto, Helvetica, Arial, sans-serif" },
     parallel: {
-      left: 50, right: 100, top: 48, bottom: 28,
+      left: 50, right: 100, top: 60, bottom: 28,
       parallelAxisDefault: {
         // Redraw once the drag ends: with thousands of lines a live redraw on every mouse move lags.
         realtime: false,
-        nameLocation: "end", nameGap: 14, nameTextStyle: { fontSize: 12, fontWeight: 500 },
+        nameLocation: "end", nameGap: 12, nameTextStyle: { fontSize: 12, fontWeight: 500, lineHeight: 14 },
         axisLabel: { fontSize: 11, ...halo(dark) },
         areaSelectStyle: { width: 22, opacity: 0.35 },
       },
     },
     parallelAxis: data.columns.map((c, i) => {
       const a = axis(c);
-      return { ...a, dim: i, name: c.label, axisLabel: { ...a.axisLabel, ...halo(dark) } };
+      return { ...a, id: c.key, dim: i, name: wrapName(c.label), nameTruncate: { maxWidth: 140 }, axisLabel: { ...a.axisLabel, ...halo(dark) } };
     }),
     visualMap: {
       // Beside the axis of its metric, whose labels give the values.
