@@ -26,6 +26,7 @@ internal static class AnalysisBench
         var loads = a.Int("loads") ?? 5;
         var dir = Directory.CreateTempSubdirectory("dashboard-analysis-bench-").FullName;
         var dbPath = Path.Combine(dir, "dashboard.db");
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {WorkersReport.Cpu()}; {WorkersReport.VectorFlags()}; load average {WorkersReport.LoadAverage()}");
         try
         {
             var seedClock = Stopwatch.StartNew();
@@ -34,6 +35,7 @@ internal static class AnalysisBench
             InProcess(dbPath);
             if (a.Flag("no-browser")) return 0;
             await InBrowserAsync(dbPath, loads, a.String("screenshots"));
+            Console.WriteLine($"load average after: {WorkersReport.LoadAverage()}");
             return 0;
         }
         finally
