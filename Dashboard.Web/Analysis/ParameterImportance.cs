@@ -33,8 +33,8 @@ public static class ParameterImportance
 {
     /// <summary>Fewest runs with the metric for a ranking: below this a forest fits noise.</summary>
     public const int MinRuns = 8;
-    // 50 trees, 3 shuffles and 1,000 rows shuffled per setting: ~0.3 s for 2,000 runs, where 100 trees and every row
-    // took ~0.7 s for the same ranking (docs/benchmarks.md, "Which settings matter").
+    // 50 trees, 3 shuffles, at most 1,000 runs scored: about half the time of 100 trees scoring every run, with the same
+    // ranking (docs/benchmarks.md, "Which settings matter").
     public const int Trees = 50;
     public const int Shuffles = 3;
     /// <summary>Most runs whose predictions the shuffles are scored on (a seeded sample of the runs).</summary>
