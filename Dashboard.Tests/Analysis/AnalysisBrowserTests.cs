@@ -82,6 +82,16 @@ public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browse
         Assert.Contains("&lt;img src=x onerror=&quot;", parallelTip);
         Assert.DoesNotContain("<img", parallelTip);
         await Browser.ScreenshotAsync(page, "analysis-tooltip");
+        // The theme switch recolours both charts in ECharts' dark theme and keeps the brush, as the page's count says.
+        await page.Locator("[aria-label='Toggle dark theme']").ClickAsync();
+        await page.WaitForFunctionAsync("() => echarts.getInstanceByDom(document.querySelector('[data-testid=parallel-chart]')).getOption().darkMode === true",
+            null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        await page.Locator("[data-testid=parallel-chart][data-rendered=true]").WaitForAsync();
+        var keptAfterThemeChange = await page.EvaluateAsync<int>(
+            "() => echarts.getInstanceByDom(document.querySelector('[data-testid=parallel-chart]')).getModel().getSeries()[0].getRawIndicesByActiveState('active').length");
+        Assert.Equal(PerRate, keptAfterThemeChange);
+        await Browser.ScreenshotAsync(page, "analysis-dark");
+
         Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
         Assert.True(await page.EvaluateAsync<bool>("() => window.__injected === undefined"), "The injected onerror handler ran.");
         Assert.Empty(errors);

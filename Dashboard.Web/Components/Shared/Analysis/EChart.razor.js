@@ -130,7 +130,7 @@ function parallelOption(data, dark) {
   };
 }
 
-function scatterOption(data) {
+function scatterOption(data, dark) {
   const x = data.columns[0], y = data.columns[1];
   return {
     animation: false,
@@ -153,7 +153,8 @@ function scatterOption(data) {
     },
     series: [{
       type: "scatter", data: data.rows, symbolSize: data.rows.length > 1000 ? 4 : 7,
-      itemStyle: { color: "#3f51b5", opacity: data.rows.length > 1000 ? 0.45 : 0.75 },
+      // The app's primary colour of each theme (MainLayout's palettes).
+      itemStyle: { color: dark ? "#7986cb" : "#3f51b5", opacity: data.rows.length > 1000 ? 0.45 : 0.75 },
       emphasis: { itemStyle: { opacity: 1, borderColor: "#000", borderWidth: 1 } },
     }],
   };
@@ -205,16 +206,26 @@ export async function create(element, kind, data, dark, echartsUrl, dotnet, limi
   const resize = new ResizeObserver(() => chart.resize());
   resize.observe(element);
   return {
+    // New data: a new chart (a brush on the old data means nothing on the new).
     update(newData, newDark) {
       current = newData;
+      dark = newDark;
       element.dataset.rendered = "false";
-      if (newDark !== dark) {
-        dark = newDark;
-        chart.dispose();
-        chart = echarts.init(element, dark ? "dark" : null, { renderer: "canvas" });
-      }
+      chart.setTheme(dark ? "dark" : {});
       wire();
       chart.setOption(builders[kind](current, dark), { notMerge: true });
+    },
+    // The page's theme only: the same data recoloured, its brush put back (a new theme rebuilds the axes without it).
+    setDark(newDark) {
+      dark = newDark;
+      const brush = kind === "parallel" ? current.columns.map((c, i) => [c.key, chart.getModel().getComponent("parallelAxis", i)?.activeIntervals ?? []]) : [];
+      element.dataset.rendered = "false";
+      chart.setTheme(dark ? "dark" : {});
+      wire();
+      chart.setOption(builders[kind](current, dark), { notMerge: true });
+      for (const [id, intervals] of brush) {
+        if (intervals.length > 0) chart.dispatchAction({ type: "axisAreaSelect", parallelAxisId: id, intervals });
+      }
     },
     dispose() {
       resize.disconnect();
