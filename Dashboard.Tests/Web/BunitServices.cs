@@ -45,6 +45,7 @@ internal static class BunitServices
         ctx.Services.AddSingleton<IRunRunner>(sp => sp.GetRequiredService<InProcessRunner>());
         ctx.Services.AddSingleton<TrainingService>();
         ctx.Services.AddStudies();
+        ctx.Services.AddSingleton<Dashboard.Web.Analysis.AnalysisService>();
         ctx.Services.AddSingleton(TimeProvider.System);
         ctx.Services.AddSingleton<Dashboard.Web.Audit.AuditLog>();
         ctx.Services.AddSingleton<Dashboard.Web.Accounts.RunActions>();

@@ -33,6 +33,7 @@ public static class DashboardWebExtensions
         services.AddSingleton<TrainingService>();
         services.AddHostedService<TrainingHubForwarder>();
         services.AddStudies();
+        services.AddSingleton<Dashboard.Web.Analysis.AnalysisService>();
         // Who may change which run or study, and the audit record of each change (RunActions, StudyActions).
         services.AddSingleton<Dashboard.Web.Accounts.RunActions>();
         services.AddSingleton<Dashboard.Web.Accounts.StudyActions>();
@@ -90,6 +91,7 @@ public static class DashboardWebExtensions
         app.MapStudiesApi();
         app.MapCompareApi();
         app.MapBaselineApi();
+        app.MapAnalysisApi();
         app.MapPredictApi();
         app.MapEnsemblesApi();
         app.MapGalleryApi();

@@ -1,0 +1,133 @@
+using Dashboard.Tests.EndToEnd;
+using Dashboard.Tests.Support;
+using Dashboard.Tests.Training;
+using Dashboard.Web.Studies;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Dashboard.Tests.Analysis;
+
+/// <summary>The analysis page in Chromium: brushing an axis of the parallel-coordinates plot, and run names shown as text.</summary>
+[Collection(TrainingCollection.Name)]
+public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browser>
+{
+    private const string ImgName = "<img src=x onerror=\"window.__injected=1\">";
+    private const int PerRate = 10;
+
+    // Where a value sits on an axis of the chart (pixels in the page): read from ECharts' own layout, so the drag lands on the axis.
+    private const string AxisPoint = """
+        ([key, value]) => {
+          const el = document.querySelector('[data-testid=parallel-chart]');
+          const chart = echarts.getInstanceByDom(el);
+          const option = chart.getOption();
+          const dim = option.parallelAxis.findIndex(a => a.id === key);
+          const point = chart.getModel().getComponent('parallel').coordinateSystem.dataToPoint(value, 'dim' + dim);
+          const box = el.getBoundingClientRect();
+          return [box.left + point[0], box.top + point[1]];
+        }
+        """;
+
+    [Fact]
+    public async Task DraggingAlongTheLearningRateAxisKeepsThoseRunsAndListsThemAsText()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        app.Store.InsertMany(StoredAnalysisRuns.Grid(PerRate, ImgName));
+
+        var (page, errors) = await browser.NewPageAsync();
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "analysis"));
+        await page.Locator("[data-testid=parallel-chart][data-rendered=true]").WaitForAsync();
+        await page.Locator("[data-testid=importance-table]").WaitForAsync();
+        var total = AnalysisRuns.Rates.Length * PerRate;
+        Assert.Equal(total.ToString(), await page.Locator("[data-testid=brush-count]").GetAttributeAsync("data-selected"));
+        await Browser.ScreenshotAsync(page, "analysis-page");
+
+        // From halfway between 1e-4 and 1e-3 to halfway between 1e-3 and 1e-2 on the log axis: only the runs at 1e-3.
+        var from = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "learningRate", Math.Pow(10, -3.5) });
+        var to = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "learningRate", Math.Pow(10, -2.5) });
+        await page.Mouse.MoveAsync((float)from[0], (float)from[1]);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((float)to[0], (float)to[1], new MouseMoveOptions { Steps = 12 });
+        await page.Mouse.UpAsync();
+
+        var count = page.Locator("[data-testid=brush-count]");
+        await page.WaitForFunctionAsync($"() => document.querySelector('[data-testid=brush-count]').dataset.selected === '{PerRate}'",
+            null, new PageWaitForFunctionOptions { Timeout = 15_000 }).ContinueWith(t =>
+            {
+                if (t.IsFaulted) throw new TimeoutException($"The brush did not keep {PerRate} runs; the page says: {count.TextContentAsync().Result}", t.Exception);
+            });
+        Assert.Contains($"{PerRate} of {total} runs selected", await count.TextContentAsync());
+        var listed = await page.Locator("[data-testid=brushed-run-link]").AllTextContentsAsync();
+        Assert.Equal(PerRate, listed.Count);
+        Assert.All(listed.Where(n => n != ImgName), n => Assert.StartsWith("lr 0.001 #", n));
+        Assert.Contains(ImgName, listed);
+        await Browser.ScreenshotAsync(page, "analysis-brushed");
+
+        // Tooltips are where ECharts writes HTML. The scatter's is shown for the run; the parallel plot's (shown on hover
+        // only) is asked of its formatter, which must escape the name.
+        await page.EvaluateAsync($$"""
+            () => echarts.getInstanceByDom(document.querySelector('[data-testid=scatter-chart]'))
+              .dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: {{PerRate}} })
+            """);
+        var tip = page.Locator("[data-testid=scatter-chart] .analysis-tooltip");
+        await tip.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 10_000 });
+        Assert.StartsWith(ImgName, await tip.TextContentAsync());
+        var parallelTip = await page.EvaluateAsync<string>($$"""
+            () => {
+              const chart = echarts.getInstanceByDom(document.querySelector('[data-testid=parallel-chart]'));
+              const row = chart.getOption().series[0].data[{{PerRate}}];
+              return chart.getOption().tooltip[0].formatter({ dataIndex: {{PerRate}}, value: row });
+            }
+            """);
+        Assert.Contains("&lt;img src=x onerror=&quot;", parallelTip);
+        Assert.DoesNotContain("<img", parallelTip);
+        await Browser.ScreenshotAsync(page, "analysis-tooltip");
+        // The theme switch recolours both charts in ECharts' dark theme and keeps the brush, as the page's count says.
+        await page.Locator("[aria-label='Toggle dark theme']").ClickAsync();
+        await page.WaitForFunctionAsync("() => echarts.getInstanceByDom(document.querySelector('[data-testid=parallel-chart]')).getOption().darkMode === true",
+            null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        await page.Locator("[data-testid=parallel-chart][data-rendered=true]").WaitForAsync();
+        var keptAfterThemeChange = await page.EvaluateAsync<int>(
+            "() => echarts.getInstanceByDom(document.querySelector('[data-testid=parallel-chart]')).getModel().getSeries()[0].getRawIndicesByActiveState('active').length");
+        Assert.Equal(PerRate, keptAfterThemeChange);
+        await Browser.ScreenshotAsync(page, "analysis-dark");
+
+        Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__injected === undefined"), "The injected onerror handler ran.");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheStudyPageShowsWhichSettingsMatterForItsRuns()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        var runs = StoredAnalysisRuns.Grid(3);
+        var studyId = Guid.NewGuid();
+        app.Store.InsertMany(runs.Select((r, i) => r with { StudyId = studyId, StudyGroup = i + 1 }));
+        var members = runs.Select((r, i) => new StudyMember
+        {
+            Group = i + 1, RunId = r.Id, Label = r.Name, Config = r.Config,
+            Varied = i == 0 ? [] : [StudyParameter.LearningRate, StudyParameter.BatchSize],
+        }).ToList();
+        app.Services.GetRequiredService<StudyStore>().Insert(new Study
+        {
+            Id = studyId, Name = "Rates and batches", CreatedUtc = DateTime.UtcNow, Members = members,
+            Design = new StudyDesign { Name = "Rates and batches", Mode = StudyMode.Grid },
+        });
+
+        var (page, errors) = await browser.NewPageAsync();
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, $"studies/{studyId}"));
+        var section = page.Locator("[data-testid=study-analysis]");
+        await section.Locator("[data-testid=parallel-chart][data-rendered=true]").WaitForAsync();
+        await section.Locator("[data-testid=importance-table]").WaitForAsync();
+
+        Assert.Contains("Which settings matter", await section.TextContentAsync());
+        Assert.Contains($"{runs.Count} completed runs, 2 settings that vary.", await section.Locator("[data-testid=analysis-summary]").TextContentAsync());
+        Assert.Equal("learningRate", await section.Locator("[data-testid=importance-row]").First.GetAttributeAsync("data-key"));
+        await section.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "study-which-settings-matter.png") });
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+}
