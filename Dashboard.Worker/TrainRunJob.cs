@@ -63,7 +63,7 @@ public sealed class TrainRunJob(DashboardClient dashboard, DatasetProvider datas
         if (await ClaimAsync(runId, cancellationToken) is not { } claim) return;
         logger.LogInformation("Run {RunId} claimed; training with {Threads} thread(s)", runId, o.ThreadsPerSlot);
         // TorchSharp's thread count is process-wide: every slot of this worker trains with the same.
-        var ticket = new RunTicket(runId, claim.Config with { Threads = o.ThreadsPerSlot }, claim.Checkpoint);
+        var ticket = new RunTicket(runId, claim.Config with { Threads = o.ThreadsPerSlot }, claim.Checkpoint, claim.PauseAfterEpoch);
         var sink = new ApiRunSink(dashboard, runId, claim.Lease, o.DeliverFor, logger);
         var thread = slots.Rent();
         active.Add(runId, sink);

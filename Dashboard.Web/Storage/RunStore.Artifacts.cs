@@ -290,6 +290,6 @@ public sealed record RunCompletion(RunStatus Status, string? Reason)
     public byte[]? Weights { get; init; }
     public EvaluationResult? Evaluation { get; init; }
 
-    /// <summary>Cancelled and Interrupted runs can be resumed, so they keep their checkpoint.</summary>
-    public bool Resumable => Status is RunStatus.Cancelled or RunStatus.Interrupted;
+    /// <summary>Cancelled, Interrupted and Paused runs can be continued, so they keep their checkpoint.</summary>
+    public bool Resumable => Status is RunStatus.Cancelled or RunStatus.Interrupted or RunStatus.Paused;
 }

@@ -29,7 +29,7 @@ public sealed class RemoteRuns(RunStore store, RunNotifier notifier, WorkerRegis
                 : $"Run {id} is {run.Status}: there is nothing to train.");
         logger.LogInformation("Run {RunId} claimed by worker {Worker}", id, workerId);
         var checkpoint = run.Epochs.Count > 0 ? LoadCheckpoint(id) : null;
-        return (new ClaimReply(lease, run.Config, checkpoint), null);
+        return (new ClaimReply(lease, run.Config, checkpoint, run.PauseAfterEpoch), null);
     }
 
     private byte[]? LoadCheckpoint(Guid id)
