@@ -130,6 +130,23 @@ public sealed class HalvingPageTests : IDisposable
     }
 
     [Fact]
+    public async Task TheRunsGridFiltersOnThePausedAndStoppedStatuses()
+    {
+        await using var ctx = Context();
+        Seed(ctx);
+        var page = ctx.Render<Dashboard.Web.Components.Pages.Runs.RunsPage>();
+        page.WaitForAssertion(() => Assert.Equal(9, page.FindAll("[data-testid=run-link]").Count));
+        var grid = page.FindComponent<MudDataGrid<Run>>().Instance;
+
+        await page.InvokeAsync(() => grid.AddFilterAsync(new FilterDefinition<Run>
+        {
+            Column = grid.RenderedColumns.First(c => c.Title == "Status"), Operator = FilterOperator.Enum.IsAnyOf, Value = new List<Enum> { RunStatus.Paused, RunStatus.Running },
+        }));
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("[data-testid=run-link]").Count));
+        Assert.Equal(["Paused", "Paused", "Running"], page.FindAll("[data-testid=run-status]").Select(c => c.TextContent.Trim()).Order());
+    }
+
+    [Fact]
     public async Task TheBuilderPreviewsAHalvingStudysRungsAndEpochBudget()
     {
         await using var ctx = Context();
