@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dashboard.Tests.EndToEnd;
 using Dashboard.Tests.Support;
 using Dashboard.Tests.Training;
 using Dashboard.Training;
@@ -18,7 +19,7 @@ namespace Dashboard.Tests.Studies;
 /// continued from their checkpoints and the others stopped early, each a full run with its report.
 /// </summary>
 [Collection(TrainingCollection.Name)]
-public sealed class HalvingStudyTests(ITestOutputHelper output)
+public sealed class HalvingStudyTests(ITestOutputHelper output, Browser browser) : IClassFixture<Browser>
 {
     private static readonly int[] Rungs = [1, 3, 4];
 
@@ -135,6 +136,8 @@ public sealed class HalvingStudyTests(ITestOutputHelper output)
         output.WriteLine($"epochs trained: {trained.Count} (all to the end {budget.Full}, expected {budget.Expected}, at worst {budget.WorstCase})");
         Assert.InRange(trained.Count, budget.Expected, budget.WorstCase);
 
+        await LookAtTheStudyPageAsync(app, id, study);
+
         // Each continued trial went on from the checkpoint of its pause: its earlier epochs are those stored at the
         // pause, unchanged to the tick, and the training time it added is that of its new epochs only.
         var pauses = witness.Pauses.ToList();
@@ -151,6 +154,36 @@ public sealed class HalvingStudyTests(ITestOutputHelper output)
             Assert.True(Math.Abs(run.TrainingSeconds!.Value - seconds - added) < earlier / 2,
                 $"{run.Name} took {run.TrainingSeconds:F3} s after {seconds:F3} s at its pause: {run.TrainingSeconds - seconds:F3} s more for new epochs of {added:F3} s (its earlier epochs took {earlier:F3} s)");
         }
+    }
+
+    /// <summary>The finished study in Chromium: every rung with its decisions, and the best-so-far chart drawn; screenshots in both themes.</summary>
+    private async Task LookAtTheStudyPageAsync(DashboardApp app, Guid id, Study study)
+    {
+        var (page, consoleErrors) = await browser.NewPageAsync();
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, $"studies/{id}"));
+        await page.GetByTestId("study-status").Filter(new() { HasText = "Completed" }).WaitForAsync();
+        Assert.Equal(3, await page.GetByTestId("rung").CountAsync());
+        Assert.Equal(study.Rungs.Count, await page.GetByTestId("rung-row").CountAsync());
+        Assert.Equal(study.Rungs.Count(r => r.Outcome == RungOutcome.Stopped), await page.Locator("[data-testid=rung-row][data-outcome=Stopped]").CountAsync());
+        await page.Locator("[data-testid=best-so-far] svg.apexcharts-svg").WaitForAsync();
+        Assert.Equal(study.Rungs.Count.ToString(), await page.GetByTestId("best-so-far").GetAttributeAsync("data-points"));
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await Browser.ScreenshotAsync(page, "study-halving-light");
+        await page.GetByLabel("Toggle dark theme").ClickAsync();
+        await page.WaitForFunctionAsync("() => getComputedStyle(document.body).backgroundColor !== 'rgb(255, 255, 255)'");
+        await Browser.ScreenshotAsync(page, "study-halving-dark");
+
+        // The builder with a halving study's fields and its epoch budget.
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "studies/new"));
+        await page.GetByText("Successive halving (ASHA)").ClickAsync();
+        await page.GetByTestId("plan-epochs").Filter(new() { HasText = "trained to the end" }).WaitForAsync();
+        await Browser.ScreenshotAsync(page, "study-builder-halving-dark");
+        await page.GetByText("Trials: drawn from a search space").ClickAsync();
+        await page.GetByTestId("search-budget").WaitForAsync();
+        await page.GetByLabel("Toggle dark theme").ClickAsync();
+        await Browser.ScreenshotAsync(page, "study-builder-halving-random-light");
+        Assert.Empty(consoleErrors);
+        await page.Context.CloseAsync();
     }
 
     [Fact]

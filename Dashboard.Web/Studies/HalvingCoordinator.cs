@@ -144,7 +144,7 @@ public sealed class HalvingCoordinator(StudyStore studies, RunStore runs, Traini
     }
 
     /// <summary>Adds the rung results of trials that paused at a rung or completed the last one since the last look.</summary>
-    private static bool Record(IReadOnlyDictionary<int, Run?> trials, IReadOnlyList<int> rungs, List<RungResult> results)
+    private bool Record(IReadOnlyDictionary<int, Run?> trials, IReadOnlyList<int> rungs, List<RungResult> results)
     {
         var added = false;
         foreach (var (group, run) in trials)
@@ -167,6 +167,9 @@ public sealed class HalvingCoordinator(StudyStore studies, RunStore runs, Traini
                 Outcome = rung == rungs.Count - 1 ? RungOutcome.Completed : RungOutcome.Waiting,
             });
             added = true;
+            // The trainer's reason only says it paused; the run's page should say what it waits for.
+            var waiting = $"Waiting at epoch {last.Epoch} ({AshaScheduler.RungName(rung, rungs)}) of its study: continued if among the best 1/η once the rung can be ranked, else stopped.";
+            if (run.Status == RunStatus.Paused) runs.Update(run.Id, r => r.Status == RunStatus.Paused ? r with { StatusReason = waiting } : r);
         }
         return added;
     }

@@ -113,6 +113,7 @@ public sealed record StudyDesign
     public HalvingSettings? Halving { get; init; }
 
     /// <summary>Whether the configurations are drawn from <see cref="Search"/> rather than listed as alternatives.</summary>
+    [LiteDB.BsonIgnore, System.Text.Json.Serialization.JsonIgnore]
     public bool IsRandom => Mode == StudyMode.Random || Mode == StudyMode.Halving && Halving?.Trials == HalvingTrials.Random;
 
     /// <summary>"The report's study": exactly the groups of the report's Table 1.</summary>
