@@ -112,6 +112,12 @@ public static class Trainer
             (lastWeights, lastEpoch) = (resumeFrom.Weights, resumeFrom.Epoch);
             stopping.Restore(resumeFrom.Epoch, resumeFrom.BestEpoch, resumeFrom.BestValidationLoss);
             bestWeights = resumeFrom.BestWeights;
+            // Restoring leaves megabytes of garbage (the checkpoint's bytes and their copies), which brings on a full GC
+            // during the first steps. TorchSharp 0.107 frees the Scalars that Adam's step makes implicitly (alpha: weight
+            // decay …) on the finalizer thread, so a GC during that native call can free one in use ("Expected false to be
+            // true" from c10::Scalar::toFloat; dotnet/TorchSharp#1434): collect here, before any step, instead.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
         }
         // The session's last epoch: the run's last, or the epoch it pauses after (a rung), whichever comes first.
         var lastEpochOfSession = Math.Min(config.Epochs, pauseAfterEpoch ?? config.Epochs);

@@ -169,7 +169,8 @@ public sealed class HalvingPageTests : IDisposable
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=search-budget]")));
         Assert.Empty(page.FindAll("[data-testid=alternatives-LearningRate]"));
         Assert.Equal("12 trials", page.Find("[data-testid=plan-count]").TextContent.Trim());
-        page.Find("[data-testid=search-budget] input").Input("1");
-        page.WaitForAssertion(() => Assert.Contains("The budget must be between 2 and 64 trials (got 1).", page.Find("[data-testid=search-budget]").TextContent));
+        page.Find("[data-testid=search-budget] input, input[data-testid=search-budget]").Input("1");
+        page.WaitForAssertion(() => Assert.Contains("The budget must be between 2 and 64 trials (got 1).", page.Markup));
+        Assert.True(page.Find("[data-testid=launch-study]").HasAttribute("disabled"));
     }
 }

@@ -66,15 +66,32 @@ public sealed class HalvingStudyTests(ITestOutputHelper output, Browser browser)
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 
+    /// <summary>
+    /// Waits until the study has <paramref name="status"/> and the coordinator has recorded the last rung of every
+    /// completed trial (a moment after the run's end, which alone decides the study's status).
+    /// </summary>
     private static async Task<JsonElement> WaitForStudyAsync(HttpClient http, Guid id, string status, TimeSpan timeout)
     {
         JsonElement detail = default;
-        await Poll.UntilAsync(() =>
+        await PollAsync(() =>
         {
             detail = http.GetFromJsonAsync<JsonElement>($"api/studies/{id}").GetAwaiter().GetResult();
-            return detail.GetProperty("status").GetString() == status;
-        }, timeout, $"the study is {status}", () => $"it is {detail.GetProperty("status")} with progress {detail.GetProperty("progress")}");
+            var completedRuns = detail.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Completed");
+            var completedTrials = detail.GetProperty("rungs").EnumerateArray().Count(r => r.GetProperty("outcome").GetString() == "Completed");
+            return detail.GetProperty("status").GetString() == status && completedRuns == completedTrials;
+        }, timeout, $"the study is {status} with every rung recorded", () => $"it is {detail.GetProperty("status")} with progress {detail.GetProperty("progress")} and {detail.GetProperty("rungs").GetArrayLength()} rung results");
         return detail;
+    }
+
+    /// <summary>As <see cref="Poll.UntilAsync"/>, every half second: each look is an API call, and training shares the process.</summary>
+    private static async Task PollAsync(Func<bool> condition, TimeSpan timeout, string waitingFor, Func<string> seen)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Gave up after {timeout.TotalSeconds:F0} s waiting until {waitingFor}; {seen()}.");
+            await Task.Delay(500);
+        }
     }
 
     [Fact]

@@ -62,9 +62,15 @@ public sealed class HalvingCoordinator(StudyStore studies, RunStore runs, Traini
         else if (e is RunFinished && runs.Get(e.RunId)?.StudyId is { } studyId) _work.Writer.TryWrite(studyId);
     }
 
+    /// <summary>Halving studies with something left to do: unfinished runs, a completed trial whose last rung is not recorded yet, or (cancelled) a result still waiting.</summary>
     private IEnumerable<Study> OpenStudies() =>
-        studies.List().Where(s => s.Design.Mode == StudyMode.Halving && s.CancelledUtc is null && !studies.View(s).Progress.IsFinished
-            || s.Design.Mode == StudyMode.Halving && s.Rungs.Any(r => r.Outcome == RungOutcome.Waiting));
+        studies.List().Where(s => s.Design.Mode == StudyMode.Halving && (s.CancelledUtc is null ? NeedsLook(s) : s.Rungs.Any(r => r.Outcome == RungOutcome.Waiting)));
+
+    private bool NeedsLook(Study study)
+    {
+        var progress = studies.View(study).Progress;
+        return !progress.IsFinished || progress.Completed > study.Rungs.Count(r => r.Outcome == RungOutcome.Completed);
+    }
 
     private void ResumeInterrupted(Study study)
     {
@@ -102,7 +108,10 @@ public sealed class HalvingCoordinator(StudyStore studies, RunStore runs, Traini
             changed = true;
         }
         if (!open) CancelPaused(study, trials.Values);
-        if (changed) studies.Update(study with { Rungs = results });
+        if (!changed) return;
+        studies.Update(study with { Rungs = results });
+        // Run events went out before the study was written (a stop, a promotion's queuing): pages showing the study read it again.
+        notifier.Publish(new StudyRungsChanged(study.Members[0].RunId, study.Id));
     }
 
     /// <summary>
@@ -203,3 +212,6 @@ public sealed class HalvingCoordinator(StudyStore studies, RunStore runs, Traini
         return true;
     }
 }
+
+/// <summary>A halving study's rung results or decisions changed; named after one of its trials' runs, so that pages watching the study's runs hear it.</summary>
+public sealed record StudyRungsChanged(Guid RunId, Guid StudyId) : RunEvent(RunId);
