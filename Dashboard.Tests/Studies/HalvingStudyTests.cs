@@ -194,11 +194,11 @@ public sealed class HalvingStudyTests(ITestOutputHelper output, Browser browser)
         await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "studies/new"));
         await page.GetByText("Successive halving (ASHA)").ClickAsync();
         await page.GetByTestId("plan-epochs").Filter(new() { HasText = "trained to the end" }).WaitForAsync();
-        await Browser.ScreenshotAsync(page, "study-builder-halving-dark");
+        await Browser.ScreenshotAsync(page, "study-builder-halving-light"); // a page load starts light
         await page.GetByText("Trials: drawn from a search space").ClickAsync();
         await page.GetByTestId("search-budget").WaitForAsync();
         await page.GetByLabel("Toggle dark theme").ClickAsync();
-        await Browser.ScreenshotAsync(page, "study-builder-halving-random-light");
+        await Browser.ScreenshotAsync(page, "study-builder-halving-random-dark");
         Assert.Empty(consoleErrors);
         await page.Context.CloseAsync();
     }
