@@ -188,6 +188,7 @@ public sealed class HalvingStudyTests(ITestOutputHelper output, Browser browser)
         await Browser.ScreenshotAsync(page, "study-halving-light");
         await page.GetByLabel("Toggle dark theme").ClickAsync();
         await page.WaitForFunctionAsync("() => getComputedStyle(document.body).backgroundColor !== 'rgb(255, 255, 255)'");
+        await page.Mouse.MoveAsync(600, 600); // away from the theme button's tooltip
         await Browser.ScreenshotAsync(page, "study-halving-dark");
 
         // The builder with a halving study's fields and its epoch budget.
@@ -198,6 +199,7 @@ public sealed class HalvingStudyTests(ITestOutputHelper output, Browser browser)
         await page.GetByText("Trials: drawn from a search space").ClickAsync();
         await page.GetByTestId("search-budget").WaitForAsync();
         await page.GetByLabel("Toggle dark theme").ClickAsync();
+        await page.Mouse.MoveAsync(600, 600);
         await Browser.ScreenshotAsync(page, "study-builder-halving-random-dark");
         Assert.Empty(consoleErrors);
         await page.Context.CloseAsync();
