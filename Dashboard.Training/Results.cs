@@ -50,6 +50,11 @@ public enum TrainingOutcome
     Cancelled,
     /// <summary>The loss became NaN or infinite.</summary>
     Diverged,
+    /// <summary>
+    /// Stopped after the session's epoch limit, before the config's last epoch (a rung of a halving study). The
+    /// result is that epoch's, as for a completed run; the last checkpoint continues the run.
+    /// </summary>
+    Paused,
 }
 
 /// <summary>Where and with what a run trained.</summary>

@@ -28,22 +28,39 @@ public static class Trainer
     /// epochs after it still appear in the metrics. Without early stopping, and for cancelled or diverged
     /// runs, the last finished epoch is kept.
     /// </remarks>
+    /// <param name="config">What to train.</param>
+    /// <param name="data">The data set, in memory.</param>
+    /// <param name="observer">Receives progress, metrics and checkpoints.</param>
+    /// <param name="cancellationToken">Stops the run within one batch.</param>
+    /// <param name="pauseAfterEpoch">
+    /// Ends this session after that epoch with <see cref="TrainingOutcome.Paused"/> (a rung of a halving study): the
+    /// result holds that epoch's weights, report and evaluation, and the last checkpoint continues the run with
+    /// <see cref="Resume"/>. The config, and so its learning-rate schedule, is unchanged. Null, or a limit at or past
+    /// <see cref="TrainingConfig.Epochs"/>, trains to the end.
+    /// </param>
     /// <exception cref="InvalidConfigException">The config is invalid; nothing ran.</exception>
-    public static TrainingResult Train(TrainingConfig config, FashionMnistData data, ITrainingObserver? observer = null, CancellationToken cancellationToken = default) =>
-        Run(config, data, observer, null, cancellationToken);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pauseAfterEpoch"/> is below 1.</exception>
+    public static TrainingResult Train(TrainingConfig config, FashionMnistData data, ITrainingObserver? observer = null, CancellationToken cancellationToken = default, int? pauseAfterEpoch = null) =>
+        Run(config, data, observer, null, cancellationToken, pauseAfterEpoch);
 
     /// <summary>
     /// Continues a run from a checkpoint at its next epoch. With the same thread count, the result equals
     /// that of a run never interrupted: same losses, same weights, same report. Its epochs list and
     /// training time include those before the checkpoint.
     /// </summary>
+    /// <param name="checkpoint">Where to continue from.</param>
+    /// <param name="data">The data set, in memory.</param>
+    /// <param name="observer">Receives progress, metrics and checkpoints.</param>
+    /// <param name="cancellationToken">Stops the run within one batch.</param>
+    /// <param name="pauseAfterEpoch">As in <see cref="Train"/>; a limit at or before the checkpoint's epoch pauses again at once, training nothing.</param>
     /// <exception cref="InvalidConfigException">The checkpoint's config is invalid; nothing ran.</exception>
     /// <exception cref="InvalidDataException">The checkpoint does not fit its own config (weights, optimizer or generator state).</exception>
-    public static TrainingResult Resume(TrainingCheckpoint checkpoint, FashionMnistData data, ITrainingObserver? observer = null, CancellationToken cancellationToken = default) =>
-        Run(checkpoint.Config, data, observer, checkpoint, cancellationToken);
+    public static TrainingResult Resume(TrainingCheckpoint checkpoint, FashionMnistData data, ITrainingObserver? observer = null, CancellationToken cancellationToken = default, int? pauseAfterEpoch = null) =>
+        Run(checkpoint.Config, data, observer, checkpoint, cancellationToken, pauseAfterEpoch);
 
-    private static TrainingResult Run(TrainingConfig config, FashionMnistData data, ITrainingObserver? observer, TrainingCheckpoint? resumeFrom, CancellationToken cancellationToken)
+    private static TrainingResult Run(TrainingConfig config, FashionMnistData data, ITrainingObserver? observer, TrainingCheckpoint? resumeFrom, CancellationToken cancellationToken, int? pauseAfterEpoch)
     {
+        if (pauseAfterEpoch is < 1) throw new ArgumentOutOfRangeException(nameof(pauseAfterEpoch), pauseAfterEpoch, "A session pauses after epoch 1 at the earliest.");
         TorchRuntime.Initialize();
         var errors = config.Validate(TorchRuntime.CudaAvailable);
         if (errors.Count > 0) throw new InvalidConfigException(errors);
@@ -95,8 +112,16 @@ public static class Trainer
             (lastWeights, lastEpoch) = (resumeFrom.Weights, resumeFrom.Epoch);
             stopping.Restore(resumeFrom.Epoch, resumeFrom.BestEpoch, resumeFrom.BestValidationLoss);
             bestWeights = resumeFrom.BestWeights;
+            // Restoring leaves megabytes of garbage (the checkpoint's bytes and their copies), which brings on a full GC
+            // during the first steps. TorchSharp 0.107 frees the Scalars that Adam's step makes implicitly (alpha: weight
+            // decay …) on the finalizer thread, so a GC during that native call can free one in use ("Expected false to be
+            // true" from c10::Scalar::toFloat; dotnet/TorchSharp#1434): collect here, before any step, instead.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
         }
-        var totalImages = (long)trainCount * Math.Max(config.Epochs - firstEpoch + 1, 0);
+        // The session's last epoch: the run's last, or the epoch it pauses after (a rung), whichever comes first.
+        var lastEpochOfSession = Math.Min(config.Epochs, pauseAfterEpoch ?? config.Epochs);
+        var totalImages = (long)trainCount * Math.Max(lastEpochOfSession - firstEpoch + 1, 0);
 
         TrainingResult Finish(TrainingOutcome outcome, string? reason)
         {
@@ -114,6 +139,7 @@ public static class Trainer
         }
 
         if (stopping.ShouldStop) return Finish(TrainingOutcome.Completed, EarlyStopReason(stopping, lastEpoch ?? 0, config.Epochs));
+        if (lastEpoch is { } done && done >= lastEpochOfSession && done < config.Epochs) return Finish(TrainingOutcome.Paused, PauseReason(done, config.Epochs));
 
         for (var epoch = firstEpoch; epoch <= config.Epochs; epoch++)
         {
@@ -195,6 +221,7 @@ public static class Trainer
                 lastWeights, OptimizerState.Save(optimizer), GeneratorState.Get(generator), augmenter?.GetState(), GeneratorState.GetGlobal(),
                 stopping.BestEpoch, stopping.BestLoss, bestWeights));
             if (stopping.ShouldStop) return Finish(TrainingOutcome.Completed, EarlyStopReason(stopping, epoch, config.Epochs));
+            if (epoch == lastEpochOfSession && epoch < config.Epochs) return Finish(TrainingOutcome.Paused, PauseReason(epoch, config.Epochs));
         }
 
         return Finish(TrainingOutcome.Completed, stopping.BestEpoch is { } best && best != lastEpoch
@@ -209,6 +236,9 @@ public static class Trainer
         CpuPercent = usage.CpuPercent,
         ResidentBytes = usage.ResidentBytes,
     };
+
+    private static string PauseReason(int epoch, int epochs) =>
+        $"Paused after epoch {epoch} of {epochs}, the epoch limit of this session; its checkpoint continues it.";
 
     private static string EarlyStopReason(EarlyStopping stopping, int epoch, int epochs) => FormattableString.Invariant(
         $"Stopped early after epoch {epoch} of {epochs}: the validation loss had not improved for {stopping.Patience} epoch(s). Kept the weights of epoch {stopping.BestEpoch} (validation loss {stopping.BestLoss:F4}).");

@@ -73,7 +73,7 @@ public sealed class TrainRunJob(DashboardClient dashboard, DatasetProvider datas
             return;
         }
         // TorchSharp's thread count is process-wide: every slot of this worker trains with the same.
-        var ticket = new RunTicket(runId, claim.Config with { Threads = o.ThreadsPerSlot }, checkpoint);
+        var ticket = new RunTicket(runId, claim.Config with { Threads = o.ThreadsPerSlot }, checkpoint, claim.PauseAfterEpoch);
         var sink = new ApiRunSink(dashboard, runId, claim.Lease, o.DeliverFor, logger);
         var thread = slots.Rent();
         active.Add(runId, sink);

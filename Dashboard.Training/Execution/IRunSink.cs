@@ -37,7 +37,13 @@ public enum RunEnd
     Diverged,
     /// <summary>It could not run: no data set, or an error.</summary>
     Failed,
+    /// <summary>It reached its ticket's <see cref="RunTicket.PauseAfterEpoch"/> before its last epoch; its checkpoint continues it.</summary>
+    Paused,
 }
 
 /// <summary>What a run's execution needs: its id, its config, and the checkpoint to continue from (null to start over).</summary>
-public sealed record RunTicket(Guid RunId, TrainingConfig Config, byte[]? Checkpoint);
+/// <param name="RunId">The run.</param>
+/// <param name="Config">Its config, unchanged by a pause (the schedule is that of the whole run).</param>
+/// <param name="Checkpoint">The checkpoint to continue from; null to start over.</param>
+/// <param name="PauseAfterEpoch">End this session after that epoch (<see cref="RunEnd.Paused"/>); null to train to the end.</param>
+public sealed record RunTicket(Guid RunId, TrainingConfig Config, byte[]? Checkpoint, int? PauseAfterEpoch = null);

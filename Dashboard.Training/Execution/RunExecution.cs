@@ -38,11 +38,12 @@ public sealed class RunExecution(DatasetProvider dataset, DedicatedTorchThread t
         var observer = new SinkObserver(sink);
         // Training is CPU-bound and synchronous: it runs on the caller's long-lived Torch thread (decision 0016).
         var result = await thread.RunAsync(() => checkpoint is null
-            ? Trainer.Train(ticket.Config, data, observer, linked.Token)
-            : Trainer.Resume(checkpoint, data, observer, linked.Token));
+            ? Trainer.Train(ticket.Config, data, observer, linked.Token, ticket.PauseAfterEpoch)
+            : Trainer.Resume(checkpoint, data, observer, linked.Token, ticket.PauseAfterEpoch));
         var (end, reason) = result.Outcome switch
         {
             TrainingOutcome.Completed => (RunEnd.Completed, result.Reason),
+            TrainingOutcome.Paused => (RunEnd.Paused, result.Reason),
             // Cancelled by the process stopping, not by a user: the run can be told apart and resumed later.
             TrainingOutcome.Cancelled when stopping.IsCancellationRequested =>
                 (RunEnd.Interrupted, $"Training stopped with its process; {result.Epochs.Count} finished epoch(s) were kept."),

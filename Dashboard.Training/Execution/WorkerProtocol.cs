@@ -45,10 +45,11 @@ public sealed record HeartbeatReply(IReadOnlyList<Guid> Cancel, IReadOnlyList<Gu
 public sealed record ClaimRequest(string WorkerId);
 
 /// <summary>
-/// A granted claim: the lease to quote in every report, the config, and the checkpoint to resume from if there is one,
-/// to be fetched as bytes from <c>GET runs/{id}/checkpoint?lease=</c> and checked against this digest.
+/// A granted claim: the lease to quote in every report, the config, the checkpoint to resume from if there is one
+/// (to be fetched as bytes from <c>GET runs/{id}/checkpoint?lease=</c> and checked against this digest), and the epoch
+/// to pause after (a rung of a halving study; null trains to the end).
 /// </summary>
-public sealed record ClaimReply(Guid Lease, TrainingConfig Config, ArtifactDigest? Checkpoint);
+public sealed record ClaimReply(Guid Lease, TrainingConfig Config, ArtifactDigest? Checkpoint, int? PauseAfterEpoch = null);
 
 public sealed record StartedReport(Guid Lease, int? ResumedAfterEpoch, IReadOnlyList<EpochMetrics> History);
 

@@ -18,7 +18,7 @@ public static class StudiesApi
 
         studies.MapGet("/{id:guid}", (Guid id, StudyStore store) =>
             store.View(id) is { } view ? Results.Ok(StudyDetail.From(view)) : NotFound(id))
-            .WithName("GetStudy").WithSummary("A study's design, groups and their runs' status and results.");
+            .WithName("GetStudy").WithSummary("A study's design, groups and their runs' status and results; for a halving study, its rungs and decisions.");
 
         studies.MapGet("/presets/report", () => StudyDesign.ReportStudy)
             .WithName("ReportStudyPreset").WithSummary("The design that reproduces the report's Table 1 (9 groups).");
@@ -48,7 +48,7 @@ public static class StudiesApi
                 { Value: { } done } => Results.Accepted($"/api/studies/{id}", new { cancelled = done.Cancelled }),
                 var refused => ApiProblem.For(refused.Error!),
             })
-            .WithName("CancelStudy").WithSummary("Cancels every queued and running run of the study (its creator or an admin).");
+            .WithName("CancelStudy").WithSummary("Cancels every queued and running run of the study, and a halving study's trials waiting at a rung (its creator or an admin).");
         return app;
     }
 
@@ -66,12 +66,22 @@ public sealed record StudySummary(Guid Id, string Name, DateTime CreatedUtc, Stu
 public sealed record StudyMemberDetail(int Group, string Label, IReadOnlyList<StudyParameter> Varied, TrainingConfig Config, Guid RunId,
     RunStatus? Status, double? TrainingSeconds, double? Accuracy, double? MacroF1, ReportedFigures? Reported);
 
+/// <summary>A study as the API shows it; a halving study adds its rungs' epochs and every rung result with its decision.</summary>
 public sealed record StudyDetail(Guid Id, string Name, DateTime CreatedUtc, string? CreatedBy, StudyDesign Design, StudyStatus Status, StudyProgress Progress, IReadOnlyList<StudyMemberDetail> Members)
 {
+    /// <summary>Epochs of the rungs (halving studies; else empty).</summary>
+    public IReadOnlyList<int> RungEpochs { get; init; } = [];
+    /// <summary>Each trial's result at each rung it reached, with what became of it there, in the order they were reached.</summary>
+    public IReadOnlyList<RungResult> Rungs { get; init; } = [];
+
     public static StudyDetail From(StudyView v) => new(v.Study.Id, v.Study.Name, v.Study.CreatedUtc, v.Study.CreatedBy, v.Study.Design, v.Progress.Status, v.Progress,
         v.Study.Members.OrderBy(m => m.Group).Select(m =>
         {
             var run = v.RunOf(m);
             return new StudyMemberDetail(m.Group, m.Label, m.Varied, m.Config, m.RunId, run?.Status, run?.TrainingSeconds, run?.Report?.Accuracy, run?.Report?.MacroAverage.F1, m.Reported);
-        }).ToList());
+        }).ToList())
+    {
+        RungEpochs = v.Study.Design.Mode == StudyMode.Halving ? v.Study.Design.Halving?.Rungs() ?? [] : [],
+        Rungs = v.Study.Rungs,
+    };
 }

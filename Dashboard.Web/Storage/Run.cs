@@ -3,7 +3,7 @@ using Dashboard.Training.Evaluation;
 
 namespace Dashboard.Web.Storage;
 
-/// <summary>Lifecycle of a run. Only Queued and Running are unfinished.</summary>
+/// <summary>Lifecycle of a run. Only Queued and Running are unfinished for the queue (a Paused run waits outside it).</summary>
 public enum RunStatus
 {
     Queued,
@@ -13,6 +13,13 @@ public enum RunStatus
     Cancelled,
     Interrupted,
     Diverged,
+    /// <summary>
+    /// Waiting at a rung of a halving study: trained to its <see cref="Run.PauseAfterEpoch"/>, with that epoch's report
+    /// and its checkpoint kept. The study's coordinator either continues it or stops it (<see cref="StoppedEarly"/>).
+    /// </summary>
+    Paused,
+    /// <summary>Stopped for good at a rung of a halving study, with its curves and the report of its last epoch; the reason says why.</summary>
+    StoppedEarly,
 }
 
 /// <summary>One training run as stored: config, status, per-epoch metrics and results. Weights live in file storage.</summary>
@@ -56,6 +63,12 @@ public sealed record Run
 
     /// <summary>The training worker that claimed the run (null when this process trains it).</summary>
     public string? Worker { get; init; }
+
+    /// <summary>
+    /// The epoch its next training session pauses after (<see cref="RunStatus.Paused"/>): a rung of its halving
+    /// study. Null trains to the end. Goes with the run to whoever trains it (in-process, or a worker's claim).
+    /// </summary>
+    public int? PauseAfterEpoch { get; init; }
     /// <summary>
     /// The worker's current claim: its reports must quote it. A new claim (after the worker was lost) replaces
     /// it, so the old worker's reports are refused and a run never trains on two workers at once.

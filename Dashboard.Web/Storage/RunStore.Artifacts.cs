@@ -294,6 +294,6 @@ public sealed record RunCompletion(RunStatus Status, string? Reason)
     /// <summary>The run's last epoch when it came with the end rather than with a checkpoint (<see cref="Dashboard.Training.Execution.IRunSink.Ended"/>).</summary>
     public EpochMetrics? FinalEpoch { get; init; }
 
-    /// <summary>Cancelled and Interrupted runs can be resumed, so they keep their checkpoint.</summary>
-    public bool Resumable => Status is RunStatus.Cancelled or RunStatus.Interrupted;
+    /// <summary>Cancelled, Interrupted and Paused runs can be continued, so they keep their checkpoint.</summary>
+    public bool Resumable => Status is RunStatus.Cancelled or RunStatus.Interrupted or RunStatus.Paused;
 }

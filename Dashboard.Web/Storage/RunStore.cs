@@ -85,7 +85,7 @@ public sealed partial class RunStore : IDisposable
             : null;
     }
 
-    public Run Create(TrainingConfig config, string? name = null, string? createdBy = null)
+    public Run Create(TrainingConfig config, string? name = null, string? createdBy = null, int? pauseAfterEpoch = null)
     {
         var id = Guid.NewGuid();
         var run = new Run
@@ -95,6 +95,7 @@ public sealed partial class RunStore : IDisposable
             Config = config,
             Status = RunStatus.Queued,
             CreatedBy = createdBy,
+            PauseAfterEpoch = pauseAfterEpoch,
         };
         return Insert(run);
     }

@@ -16,6 +16,10 @@ public sealed record Study
     public string? CreatedBy { get; init; }
     public StudyDesign Design { get; init; } = new();
     public List<StudyMember> Members { get; init; } = [];
+    /// <summary>A halving study's rung results and decisions, in the order they were recorded (<see cref="HalvingCoordinator"/>).</summary>
+    public List<RungResult> Rungs { get; init; } = [];
+    /// <summary>When the study was cancelled: a halving study takes no more decisions.</summary>
+    public DateTime? CancelledUtc { get; init; }
 
     public StudyMember? Control => Members.FirstOrDefault(m => m.Group == 1);
 }
@@ -36,9 +40,9 @@ public enum StudyStatus
 {
     /// <summary>No run has started.</summary>
     Queued,
-    /// <summary>Some runs are queued or running.</summary>
+    /// <summary>Some runs are queued, running or paused at a rung.</summary>
     Running,
-    /// <summary>Every run completed.</summary>
+    /// <summary>Every run completed (in a halving study: completed or stopped early by the rule).</summary>
     Completed,
     /// <summary>Every run finished and at least one was cancelled.</summary>
     Cancelled,
@@ -46,22 +50,25 @@ public enum StudyStatus
     Incomplete,
 }
 
-/// <summary>How far a study's runs have got; a deleted run counts as failed.</summary>
-public sealed record StudyProgress(int Total, int Queued, int Running, int Completed, int Cancelled, int Failed)
+/// <summary>
+/// How far a study's runs have got; a deleted run counts as failed. A run Paused at a rung is not finished for its
+/// study (it waits for a decision); one stopped early by the halving rule is, as a completed one.
+/// </summary>
+public sealed record StudyProgress(int Total, int Queued, int Running, int Completed, int Cancelled, int Failed, int Paused = 0, int StoppedEarly = 0)
 {
-    public int Finished => Completed + Cancelled + Failed;
+    public int Finished => Completed + StoppedEarly + Cancelled + Failed;
 
     public StudyStatus Status => this switch
     {
-        { Running: > 0 } => StudyStatus.Running,
+        { Running: > 0 } or { Paused: > 0 } => StudyStatus.Running,
         { Queued: > 0 } when Finished == 0 => StudyStatus.Queued,
         { Queued: > 0 } => StudyStatus.Running,
-        _ when Completed == Total => StudyStatus.Completed,
+        _ when Completed + StoppedEarly == Total => StudyStatus.Completed,
         { Cancelled: > 0 } => StudyStatus.Cancelled,
         _ => StudyStatus.Incomplete,
     };
 
-    public bool IsFinished => Queued == 0 && Running == 0;
+    public bool IsFinished => Queued == 0 && Running == 0 && Paused == 0;
 
     /// <param name="statuses">One per member; null for a run that no longer exists.</param>
     public static StudyProgress From(IReadOnlyCollection<RunStatus?> statuses) => new(
@@ -70,7 +77,9 @@ public sealed record StudyProgress(int Total, int Queued, int Running, int Compl
         statuses.Count(s => s == RunStatus.Running),
         statuses.Count(s => s == RunStatus.Completed),
         statuses.Count(s => s == RunStatus.Cancelled),
-        statuses.Count(s => s is null or RunStatus.Failed or RunStatus.Diverged or RunStatus.Interrupted));
+        statuses.Count(s => s is null or RunStatus.Failed or RunStatus.Diverged or RunStatus.Interrupted),
+        statuses.Count(s => s == RunStatus.Paused),
+        statuses.Count(s => s == RunStatus.StoppedEarly));
 }
 
 /// <summary>A study with its member runs as they are now.</summary>

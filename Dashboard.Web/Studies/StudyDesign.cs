@@ -18,6 +18,50 @@ public enum StudyMode
     OneAtATime,
     /// <summary>Every combination of the control's and the alternative values.</summary>
     Grid,
+    /// <summary>Configurations drawn from a <see cref="SearchSpace"/> with a seed, each a full run.</summary>
+    Random,
+    /// <summary>
+    /// Asynchronous successive halving (ASHA) over a grid or a random sample: every trial trains to the first rung,
+    /// the best 1/η of each rung continue from their checkpoint to the next, the others stop early (<see cref="HalvingSettings"/>).
+    /// </summary>
+    Halving,
+}
+
+/// <summary>Where a halving study's trials come from.</summary>
+public enum HalvingTrials
+{
+    /// <summary>Every combination of the control's and the alternative learning rates, weight decays and batch sizes.</summary>
+    Grid,
+    /// <summary>The configurations of the design's <see cref="SearchSpace"/>.</summary>
+    Random,
+}
+
+/// <summary>
+/// Successive halving: epochs are the resource. Every trial is one run of <see cref="MaxEpochs"/> epochs (so its
+/// learning-rate schedule is the full run's), paused at each rung: <see cref="MinEpochs"/> r, then r·η, r·η², … below
+/// <see cref="MaxEpochs"/> R, and R itself. At each rung the best 1/η continue (<see cref="AshaScheduler"/>).
+/// </summary>
+public sealed record HalvingSettings
+{
+    public const int MinReduction = 2, MaxReduction = 10;
+
+    public HalvingTrials Trials { get; init; } = HalvingTrials.Grid;
+    /// <summary>r: the first rung's epoch.</summary>
+    public int MinEpochs { get; init; } = 1;
+    /// <summary>R: every trial's epochs, and the last rung.</summary>
+    public int MaxEpochs { get; init; } = 9;
+    /// <summary>η: the rungs are η times apart, and the best 1/η of a rung continue.</summary>
+    public int Reduction { get; init; } = 3;
+
+    /// <summary>The rungs' epochs, the last being <see cref="MaxEpochs"/>; empty when the settings are invalid.</summary>
+    public IReadOnlyList<int> Rungs()
+    {
+        if (MinEpochs < 1 || MaxEpochs <= MinEpochs || Reduction < MinReduction) return [];
+        var rungs = new List<int>();
+        for (long epoch = MinEpochs; epoch < MaxEpochs; epoch *= Reduction) rungs.Add((int)epoch);
+        rungs.Add(MaxEpochs);
+        return rungs;
+    }
 }
 
 /// <summary>Alternative values per parameter, each list in the order its runs are queued.</summary>
@@ -63,6 +107,14 @@ public sealed record StudyDesign
     public TrainingConfig Control { get; init; } = TrainingConfig.ReportControl;
     public StudyAlternatives Alternatives { get; init; } = new();
     public QuickRun? Quick { get; init; }
+    /// <summary>What a <see cref="StudyMode.Random"/> study (or a halving study with random trials) draws from.</summary>
+    public SearchSpace? Search { get; init; }
+    /// <summary>The rungs of a <see cref="StudyMode.Halving"/> study.</summary>
+    public HalvingSettings? Halving { get; init; }
+
+    /// <summary>Whether the configurations are drawn from <see cref="Search"/> rather than listed as alternatives.</summary>
+    [LiteDB.BsonIgnore, System.Text.Json.Serialization.JsonIgnore]
+    public bool IsRandom => Mode == StudyMode.Random || Mode == StudyMode.Halving && Halving?.Trials == HalvingTrials.Random;
 
     /// <summary>"The report's study": exactly the groups of the report's Table 1.</summary>
     public static StudyDesign ReportStudy { get; } = new()

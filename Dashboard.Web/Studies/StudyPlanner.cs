@@ -13,7 +13,20 @@ public sealed record PlannedGroup(int Group, string Label, IReadOnlyList<StudyPa
 public sealed record StudyPlan(IReadOnlyList<PlannedGroup> Groups, int RunCount, IReadOnlyList<ConfigError> Errors, IReadOnlyList<string> Warnings)
 {
     public bool IsValid => Errors.Count == 0;
+
+    /// <summary>A halving study's rungs (epochs, the last being every trial's epochs); empty for other modes.</summary>
+    public IReadOnlyList<int> Rungs { get; init; } = [];
+
+    /// <summary>Training epochs the plan spends; null when it cannot run.</summary>
+    public EpochBudget? Epochs { get; init; }
 }
+
+/// <summary>
+/// Training epochs of a plan. <see cref="Full"/>: every run trained to its end (a grid of the same trials). A halving
+/// study spends <see cref="Expected"/> when each rung keeps exactly its best 1/η, and at most <see cref="WorstCase"/>
+/// when early promotions go as badly as they can (see <see cref="AshaScheduler.Budget"/>). Other modes spend Full.
+/// </summary>
+public sealed record EpochBudget(long Full, long Expected, long WorstCase);
 
 /// <summary>Expands a <see cref="StudyDesign"/> into its runs: pure, so the builder can preview every keystroke.</summary>
 public static class StudyPlanner
@@ -35,10 +48,48 @@ public static class StudyPlanner
         var control = design.Control;
 
         if (!Enum.IsDefined(design.Mode))
-            errors.Add(new ConfigError("Mode", $"Unknown mode '{design.Mode}'. Choose OneAtATime or Grid."));
+            errors.Add(new ConfigError("Mode", $"Unknown mode '{design.Mode}'. Choose OneAtATime, Grid, Random or Halving."));
         errors.AddRange(control.Validate().Select(e => e with { Field = "Control." + e.Field }));
         ValidateQuick(design.Quick, errors);
+        var rungs = HalvingPlanner.Validate(design, errors);
+        if (design.IsRandom) SearchPlanner.Validate(design, errors);
+        else ValidateAlternatives(design, errors);
+        if (!design.IsRandom && design.Search is not null)
+            errors.Add(new ConfigError("Search", "A search space is for random studies and halving studies with random trials; remove it, or choose one of those."));
 
+        var alternatives = StudyParameters.All.Select(p => design.Alternatives.ValuesOf(p).Count).ToList();
+        if (!design.IsRandom && alternatives.Sum() == 0)
+            errors.Add(new ConfigError("Alternatives", "Add at least one alternative value: a study compares the control with something."));
+
+        var runCount = design.IsRandom ? design.Search?.Budget ?? 0
+            : design.Mode is StudyMode.Grid or StudyMode.Halving ? alternatives.Aggregate(1L, (product, n) => product * (n + 1))
+            : 1 + alternatives.Sum();
+        if (runCount > MaxRuns && !design.IsRandom)
+        {
+            errors.Add(new ConfigError("Alternatives", design.Mode is StudyMode.Grid or StudyMode.Halving
+                ? $"A grid of these values makes {runCount} runs ({string.Join(" × ", alternatives.Select(n => n + 1))}), more than the cap of {MaxRuns}. Remove values, or study one parameter at a time."
+                : $"This study makes {runCount} runs, more than the cap of {MaxRuns}. Remove values."));
+        }
+        var count = (int)Math.Min(runCount, int.MaxValue);
+        if (errors.Count > 0) return new StudyPlan([], count, errors, warnings) { Rungs = rungs };
+
+        var groups = design.IsRandom ? SearchPlanner.Groups(design) : design.Mode is StudyMode.Grid or StudyMode.Halving ? GridGroups(design) : OneAtATimeGroups(design);
+        if (design.MatchesReport())
+            groups = groups.Select(g => g with { Reported = StudyDesign.ReportedResults[g.Group - 1] }).ToList();
+        if (design.Mode == StudyMode.Halving) groups = HalvingPlanner.ToTrials(groups, rungs);
+
+        foreach (var same in groups.GroupBy(g => g.Config).Where(g => g.Count() > 1))
+            warnings.Add($"Groups {string.Join(" and ", same.Select(g => g.Group))} train the same configuration{(design.Quick is null ? "" : " after the quick-run override")}.");
+        var full = groups.Sum(g => (long)g.Config.Epochs);
+        var budget = design.Mode == StudyMode.Halving
+            ? AshaScheduler.Budget(groups.Count, rungs, design.Halving!.Reduction)
+            : new EpochBudget(full, full, full);
+        return new StudyPlan(groups, count, errors, warnings) { Rungs = rungs, Epochs = budget };
+    }
+
+    private static void ValidateAlternatives(StudyDesign design, List<ConfigError> errors)
+    {
+        var control = design.Control;
         foreach (var p in StudyParameters.All)
         {
             var values = design.Alternatives.ValuesOf(p);
@@ -55,30 +106,6 @@ public static class StudyPlanner
                 errors.AddRange(fieldErrors.Select(e => new ConfigError(p.ToString(), e.Message)));
             }
         }
-
-        var alternatives = StudyParameters.All.Select(p => design.Alternatives.ValuesOf(p).Count).ToList();
-        if (alternatives.Sum() == 0)
-            errors.Add(new ConfigError("Alternatives", "Add at least one alternative value: a study compares the control with something."));
-
-        var runCount = design.Mode == StudyMode.Grid
-            ? alternatives.Aggregate(1L, (product, n) => product * (n + 1))
-            : 1 + alternatives.Sum();
-        if (runCount > MaxRuns)
-        {
-            errors.Add(new ConfigError("Alternatives", design.Mode == StudyMode.Grid
-                ? $"A grid of these values makes {runCount} runs ({string.Join(" × ", alternatives.Select(n => n + 1))}), more than the cap of {MaxRuns}. Remove values, or study one parameter at a time."
-                : $"This study makes {runCount} runs, more than the cap of {MaxRuns}. Remove values."));
-        }
-        var count = (int)Math.Min(runCount, int.MaxValue);
-        if (errors.Count > 0) return new StudyPlan([], count, errors, warnings);
-
-        var groups = design.Mode == StudyMode.Grid ? GridGroups(design) : OneAtATimeGroups(design);
-        if (design.MatchesReport())
-            groups = groups.Select(g => g with { Reported = StudyDesign.ReportedResults[g.Group - 1] }).ToList();
-
-        foreach (var same in groups.GroupBy(g => g.Config).Where(g => g.Count() > 1))
-            warnings.Add($"Groups {string.Join(" and ", same.Select(g => g.Group))} train the same configuration after the quick-run override.");
-        return new StudyPlan(groups, count, errors, warnings);
     }
 
     private static List<PlannedGroup> OneAtATimeGroups(StudyDesign design)
@@ -112,11 +139,11 @@ public static class StudyPlanner
         }).ToList();
     }
 
-    private static string Label(IReadOnlyList<StudyParameter> varied, TrainingConfig config) =>
+    internal static string Label(IReadOnlyList<StudyParameter> varied, TrainingConfig config) =>
         string.Join(" · ", varied.Select(p => $"{StudyParameters.Short(p)} {StudyParameters.FormatValue(config, p)}"));
 
     /// <summary>Applies the quick-run override. Epochs scale with the control's, so "5 and 15 around 10" stays "shorter and longer".</summary>
-    private static TrainingConfig Quick(StudyDesign design, TrainingConfig config)
+    internal static TrainingConfig Quick(StudyDesign design, TrainingConfig config)
     {
         if (design.Quick is not { } quick) return config;
         if (quick.TrainSubset is { } subset) config = config with { TrainSubset = subset };
@@ -140,6 +167,7 @@ public static class StudyPlanner
                 errors.Add(new ConfigError(p.ToString(),
                     $"{StudyParameters.Label(p)}: {count:N0} values, more than the {MaxValuesPerParameter} a study can run (at most {MaxRuns} runs with the control). Nothing was examined."));
         }
+        SearchPlanner.Oversized(design.Search, errors);
         return errors;
     }
 
@@ -159,7 +187,7 @@ public static class StudyPlanner
             errors.Add(new ConfigError("Quick.Epochs", $"The quick-run epochs must be between {TrainingConfig.Limits.MinEpochs} and {TrainingConfig.Limits.MaxEpochs} (got {epochs})."));
     }
 
-    private static string ConfigField(StudyParameter p) => p switch
+    internal static string ConfigField(StudyParameter p) => p switch
     {
         StudyParameter.LearningRate => nameof(TrainingConfig.LearningRate),
         StudyParameter.WeightDecay => nameof(TrainingConfig.WeightDecay),

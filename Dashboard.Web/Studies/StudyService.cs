@@ -12,7 +12,7 @@ public sealed record StudyLaunchResult(Study? Study, StudyPlan Plan)
 }
 
 /// <summary>Launches studies as ordinary runs through the training queue, and cancels them as a whole.</summary>
-public sealed class StudyService(StudyStore studies, RunStore runs, TrainingService training, RunNotifier notifier, ILogger<StudyService> logger)
+public sealed class StudyService(StudyStore studies, RunStore runs, TrainingService training, RunNotifier notifier, HalvingCoordinator halving, ILogger<StudyService> logger)
 {
     /// <summary>
     /// Queues the control and every variant in group order, then stores the study. If a run cannot be
@@ -29,9 +29,11 @@ public sealed class StudyService(StudyStore studies, RunStore runs, TrainingServ
         var id = Guid.NewGuid();
         var name = string.IsNullOrWhiteSpace(design.Name) ? $"Study {DateTime.Now:yyyy-MM-dd HH:mm}" : design.Name.Trim();
         var members = new List<StudyMember>();
+        // A halving study's trials pause at the first rung; the coordinator takes them on from there.
+        int? firstRung = plan.Rungs.Count > 0 ? plan.Rungs[0] : null;
         foreach (var group in plan.Groups)
         {
-            var launched = training.Launch(group.Config, $"{name} · {group.Group} {group.Label}", createdBy);
+            var launched = training.Launch(group.Config, $"{name} · {group.Group} {group.Label}", createdBy, firstRung);
             if (launched.Run is not { } run)
             {
                 RollBack(members);
@@ -50,18 +52,26 @@ public sealed class StudyService(StudyStore studies, RunStore runs, TrainingServ
         }
         var study = new Study { Id = id, Name = name, CreatedUtc = DateTime.UtcNow, CreatedBy = createdBy, Design = design with { Name = name }, Members = members };
         studies.Insert(study);
+        // A trial may have reached its first rung before the study was stored.
+        if (design.Mode == StudyMode.Halving) halving.Signal(id);
         logger.LogInformation("Study {StudyId} '{Name}' queued {Count} runs", id, name, members.Count);
         return new StudyLaunchResult(study, plan);
     }
 
-    /// <summary>Cancels every queued and running run of the study; null if there is no such study, else how many were cancelled.</summary>
+    /// <summary>
+    /// Cancels every queued and running run of the study, and a halving study's trials waiting at a rung; null if there
+    /// is no such study, else how many were cancelled.
+    /// </summary>
     public int? Cancel(Guid id)
     {
-        if (studies.View(id) is not { } view) return null;
+        if (studies.Get(id) is null) return null;
+        // First, so that no trial is promoted while the others are being cancelled.
+        var paused = halving.Cancel(id);
+        var view = studies.View(id)!;
         // Queued ones first: cancelling the running one first would let the queue start the next member.
         var unfinished = view.Study.Members.Select(view.RunOf).OfType<Run>().Where(r => !r.IsFinished)
             .OrderBy(r => r.Status == RunStatus.Running).ToList();
-        return unfinished.Count(r => training.Cancel(r.Id));
+        return paused + unfinished.Count(r => training.Cancel(r.Id));
     }
 
     private void RollBack(List<StudyMember> members)

@@ -21,6 +21,9 @@ public sealed class StudyStore
 
     public Study? Get(Guid id) => Studies.FindById(id);
 
+    /// <summary>Replaces the stored study (a halving study's rung results and decisions: only <see cref="HalvingCoordinator"/> writes them, one at a time).</summary>
+    public bool Update(Study study) => Studies.Update(study);
+
     public IReadOnlyList<Study> List() => Studies.Query().OrderByDescending(s => s.CreatedUtc).ToList();
 
     public bool Delete(Guid id) => Studies.Delete(id);

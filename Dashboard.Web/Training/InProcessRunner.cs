@@ -159,7 +159,7 @@ public sealed class InProcessRunner : BackgroundService, IRunRunner
                 return;
             }
 
-            var ticket = new RunTicket(id, run.Config, run.Epochs.Count > 0 ? LoadCheckpointBytes(id) : null);
+            var ticket = new RunTicket(id, run.Config, run.Epochs.Count > 0 ? LoadCheckpointBytes(id) : null, run.PauseAfterEpoch);
             await _execution.ExecuteAsync(ticket, new CurrentRunSink(this, new StoreRunSink(_store, _notifier, id)), cancellation.Token, stoppingToken);
         }
         finally

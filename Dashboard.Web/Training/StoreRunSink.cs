@@ -85,6 +85,7 @@ public sealed class StoreRunSink(RunStore store, RunNotifier notifier, Guid runI
         RunEnd.Cancelled => RunStatus.Cancelled,
         RunEnd.Interrupted => RunStatus.Interrupted,
         RunEnd.Diverged => RunStatus.Diverged,
+        RunEnd.Paused => RunStatus.Paused,
         _ => RunStatus.Failed,
     };
 }

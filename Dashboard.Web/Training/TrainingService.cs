@@ -32,15 +32,16 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
 
     /// <summary>
     /// Validates, stores and queues a run made by <paramref name="createdBy"/> (RunActions checks that they may).
-    /// Nothing is stored when the config is invalid or the queue is full.
+    /// Nothing is stored when the config is invalid or the queue is full. With <c>pauseAfterEpoch</c> (the first rung of
+    /// a halving study) the run pauses after that epoch.
     /// </summary>
-    public LaunchResult Launch(TrainingConfig config, string? name = null, string? createdBy = null)
+    public LaunchResult Launch(TrainingConfig config, string? name = null, string? createdBy = null, int? pauseAfterEpoch = null)
     {
         var errors = config.Validate(CudaAvailable);
         if (name is { Length: > MaxNameLength }) errors = [.. errors, NameTooLong(name)];
         if (errors.Count > 0) return new LaunchResult(null, errors);
         if (_storageCap?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
-        return Enqueue(_store.Create(config, name, createdBy));
+        return Enqueue(_store.Create(config, name, createdBy, pauseAfterEpoch));
     }
 
     /// <summary>
@@ -81,26 +82,43 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
         if (run is null) return new ResumeResult(null, $"No run has the id {id}.");
         if (run.Status is not (RunStatus.Interrupted or RunStatus.Cancelled))
             return new ResumeResult(run, $"Run “{run.Name}” is {run.Status}: only interrupted or cancelled runs can be resumed.");
-        if (_storageCap?.LaunchRefusal() is { } full) return new ResumeResult(run, full);
         var hasCheckpoint = _store.HasCheckpoint(id);
         var reason = hasCheckpoint && run.Epochs.Count > 0
             ? $"Queued to resume after epoch {run.Epochs.Max(e => e.Epoch)}."
             : run.IsEnsemble ? "Queued to combine the members again."
             : run.Epochs.Count > 0 ? "Queued to start over: its checkpoint was removed." : "Queued to start over: no epoch had finished.";
-        // Checked again under the store's lock, so two clicks queue it once.
-        var resumable = false;
-        var updated = _store.Update(id, r =>
+        return Requeue(run, s => s is RunStatus.Interrupted or RunStatus.Cancelled, r => r with { StatusReason = reason });
+    }
+
+    /// <summary>
+    /// Continues a run Paused at a rung of its halving study from its checkpoint, as <see cref="Resume"/> does, to
+    /// <paramref name="pauseAfterEpoch"/> (the next rung; null for the end). Earlier epochs are not trained again.
+    /// </summary>
+    public ResumeResult Continue(Guid id, int? pauseAfterEpoch, string reason)
+    {
+        var run = _store.Get(id);
+        if (run is null) return new ResumeResult(null, $"No run has the id {id}.");
+        if (run.Status != RunStatus.Paused) return new ResumeResult(run, $"Run “{run.Name}” is {run.Status}: only a paused run continues from its rung.");
+        return Requeue(run, s => s == RunStatus.Paused, r => r with { StatusReason = reason, PauseAfterEpoch = pauseAfterEpoch });
+    }
+
+    /// <summary>Queues <paramref name="run"/> again if its status is still one of <paramref name="allowed"/> (checked under the store's lock, so two clicks queue it once).</summary>
+    private ResumeResult Requeue(Run run, Func<RunStatus, bool> allowed, Func<Run, Run> change)
+    {
+        if (_storageCap?.LaunchRefusal() is { } full) return new ResumeResult(run, full);
+        var requeued = false;
+        var updated = _store.Update(run.Id, r =>
         {
-            resumable = r.Status is RunStatus.Interrupted or RunStatus.Cancelled;
-            return resumable ? r with { Status = RunStatus.Queued, StatusReason = reason, FinishedUtc = null, Lease = null } : r;
+            requeued = allowed(r.Status);
+            return requeued ? change(r) with { Status = RunStatus.Queued, FinishedUtc = null, Lease = null } : r;
         });
-        if (updated is null || !resumable) return new ResumeResult(updated, "The run changed meanwhile; reload it.");
-        if (_runner.Enqueue(id) is { } refusal)
+        if (updated is null || !requeued) return new ResumeResult(updated, "The run changed meanwhile; reload it.");
+        if (_runner.Enqueue(run.Id) is { } refusal)
         {
-            _store.Update(id, r => r with { Status = run.Status, StatusReason = run.StatusReason, FinishedUtc = run.FinishedUtc });
+            _store.Update(run.Id, r => r with { Status = run.Status, StatusReason = run.StatusReason, FinishedUtc = run.FinishedUtc, PauseAfterEpoch = run.PauseAfterEpoch });
             return new ResumeResult(run, refusal);
         }
-        _notifier.Publish(new RunQueued(id, run.Name));
+        _notifier.Publish(new RunQueued(run.Id, run.Name));
         return new ResumeResult(updated, null);
     }
 

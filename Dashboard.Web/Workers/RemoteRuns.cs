@@ -30,7 +30,7 @@ public sealed class RemoteRuns(RunStore store, RunNotifier notifier, WorkerRegis
         logger.LogInformation("Run {RunId} claimed by worker {Worker}", id, workerId);
         // Only its digest: the worker fetches the bytes from the checkpoint endpoint and checks them against it.
         var checkpoint = run.Epochs.Count > 0 ? ReadableCheckpoint(id) : null;
-        return (new ClaimReply(lease, run.Config, checkpoint is null ? null : ArtifactDigest.Of(checkpoint)), null);
+        return (new ClaimReply(lease, run.Config, checkpoint is null ? null : ArtifactDigest.Of(checkpoint), run.PauseAfterEpoch), null);
     }
 
     /// <summary>The run's stored checkpoint, or null when there is none or it is damaged (the worker then starts the run over).</summary>

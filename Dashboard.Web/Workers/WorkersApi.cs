@@ -48,15 +48,19 @@ public static class WorkersApi
             return ApiProblem.BadRequest("A heartbeat needs workerId, machine, device, queues and runs.");
         if (string.IsNullOrWhiteSpace(heartbeat.WorkerId) || heartbeat.WorkerId.Length > 200) return ApiProblem.BadRequest("workerId must have 1 to 200 characters.");
         if (heartbeat.Runs.Count > 1000) return ApiProblem.BadRequest("A worker reports at most 1,000 runs.");
-        if (heartbeat.Machine.Length > 200 || heartbeat.Device.Length > 200) return ApiProblem.BadRequest("machine and device must have at most 200 characters.");
-        if (heartbeat.Queues.Count > 20 || heartbeat.Queues.Any(q => q is null || q.Length > 100)) return ApiProblem.BadRequest("queues holds at most 20 names of at most 100 characters.");
-        // The worker's own limits (WorkerOptions).
-        if (heartbeat.Slots is < 1 or > 64 || heartbeat.ThreadsPerSlot is < 1 or > 256) return ApiProblem.BadRequest("slots must be between 1 and 64, threadsPerSlot between 1 and 256.");
+        if (HeartbeatError(heartbeat) is { } error) return ApiProblem.BadRequest(error);
         registry.Heard(heartbeat, http.Connection.RemoteIpAddress?.ToString());
         var cancel = heartbeat.Runs.Where(remote.CancelRequested).ToList();
         var notYours = heartbeat.Runs.Where(id => store.Get(id) is not { } r || r.Worker != heartbeat.WorkerId || r.IsFinished).ToList();
         return Results.Ok(new HeartbeatReply(cancel, notYours));
     }
+
+    // Kept in memory and shown on the Workers page: sizes are capped like every other input (decision 0017).
+    private static string? HeartbeatError(WorkerHeartbeat h) =>
+        h.Machine.Length > 200 || h.Device.Length > 200 ? "machine and device have at most 200 characters."
+        : h.Queues.Count > 16 || h.Queues.Any(q => string.IsNullOrWhiteSpace(q) || q.Length > 50) ? "A worker lists at most 16 queues of 1 to 50 characters."
+        : h.Slots is < 1 or > 256 || h.ThreadsPerSlot is < 1 or > 256 ? "slots and threadsPerSlot must be between 1 and 256."
+        : null;
 
     private static IResult Claim(Guid id, ClaimRequest request, RemoteRuns remote)
     {

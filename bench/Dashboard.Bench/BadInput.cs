@@ -81,7 +81,8 @@ internal static class BadInputCatalog
         nameof(CreateRunRequest) => Json($$"""{ "name": "bad-input", "config": { "model": "SeedCnn", "epochs": 1, "batchSize": 64, "learningRate": 0.001, "trainSubset": 500, "threads": 1, "optimizer": "Adam", "horizontalFlip": false } }"""),
         nameof(TagsBody) => Json("""{ "tags": ["alpha"] }"""),
         nameof(NoteBody) => Json("""{ "note": "hello" }"""),
-        nameof(StudyDesign) => Json("""{ "name": "s", "mode": "Grid", "control": { "epochs": 1, "batchSize": 64, "trainSubset": 200, "threads": 1 }, "alternatives": { "learningRates": [0.01], "batchSizes": [32] }, "quick": { "trainSubset": 200, "epochs": 1 } }"""),
+        // A halving study over a random sample: every field of the design is in use, so every one made wrong is refused.
+        nameof(StudyDesign) => Json("""{ "name": "s", "mode": "Halving", "control": { "epochs": 3, "batchSize": 64, "trainSubset": 200, "threads": 1 }, "alternatives": {}, "quick": { "trainSubset": 200 }, "search": { "learningRate": { "min": 0.0005, "max": 0.005 }, "weightDecay": { "min": 0.00001, "max": 0.001 }, "includeZeroWeightDecay": true, "batchSizes": [32, 64], "models": ["SeedCnn"], "augmentation": [false, true], "schedules": ["Constant", "Cosine"], "budget": 4, "seed": 7 }, "halving": { "trials": "Random", "minEpochs": 1, "maxEpochs": 3, "reduction": 3 } }"""),
         nameof(CreateEnsembleRequest) => Json($$"""{ "runIds": ["{{t.Run}}", "{{t.OtherRun}}"], "name": "ens" }"""),
         nameof(PredictRequest) => Json($$"""{ "runIds": ["{{t.Run}}"], "pixels": [{{string.Join(",", new int[784])}}] }"""),
         nameof(CreateTokenRequest) => Json("""{ "name": "bad-input", "role": "Viewer", "expiresInDays": 1 }"""),
@@ -105,7 +106,7 @@ internal static class BadInputCatalog
     /// <summary>Fields whose absence makes the request invalid (others have defaults: leaving them out is a valid request).</summary>
     private static string[] Required(RouteEndpoint e) => e.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType?.Name switch
     {
-        nameof(StudyDesign) => ["alternatives"],
+        nameof(StudyDesign) => ["search", "halving"],
         nameof(CreateEnsembleRequest) => ["runIds"],
         nameof(PredictRequest) => ["runIds", "pixels"],
         nameof(CreateTokenRequest) => ["name"],
