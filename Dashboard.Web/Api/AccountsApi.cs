@@ -25,6 +25,7 @@ public sealed record AuditListResponse(IReadOnlyList<AuditEntry> Items, int Tota
 public static class AccountsApi
 {
     public const int MaxAuditPage = 500;
+    private const int MaxActorLength = 200;
 
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
@@ -71,6 +72,8 @@ public static class AccountsApi
     {
         if (take is < 1 or > MaxAuditPage) return ApiProblem.BadRequest($"take must be between 1 and {MaxAuditPage}.");
         if (skip is < 0) return ApiProblem.BadRequest("skip must not be negative.");
+        // Actors are user names (at most AccountService.MaxNameLength) or "local": a longer filter matches no one and is refused before the search.
+        if (actor?.Length > MaxActorLength) return ApiProblem.BadRequest($"actor can have at most {MaxActorLength} characters.");
         if (!string.IsNullOrWhiteSpace(action) && !AuditActions.All.Contains(action))
             return ApiProblem.BadRequest($"Unknown action '{action}'. Actions: {string.Join(", ", AuditActions.All)}.");
         var (items, total) = audit.Query(skip ?? 0, take ?? 50, actor?.Trim(), action);

@@ -54,12 +54,20 @@ internal static class WorkersBench
         public double WallSeconds => (FinishedUtc - StartedUtc).TotalSeconds;
     }
 
-    internal sealed record Measurement(string Setup, int Round, DateTime LaunchedUtc, double WallSeconds, IReadOnlyList<RunTimes> Runs)
+    // DashboardCpuSeconds: CPU time of the dashboard's process over the wall (in-process setups: their training included);
+    // IdleCpuShare: its CPU time per second while idle, just before the runs were posted.
+    internal sealed record Measurement(string Setup, int Round, DateTime LaunchedUtc, double WallSeconds, IReadOnlyList<RunTimes> Runs,
+        double DashboardCpuSeconds = double.NaN, double IdleCpuShare = double.NaN)
     {
         public double RunsPerHour => Runs.Count / (WallSeconds / 3600);
         public double MeanRunSeconds => Runs.Average(r => r.WallSeconds);
         public double WallPerRunSeconds => WallSeconds / Runs.Count;
+        public double DashboardCpuPerRunMs => DashboardCpuSeconds * 1000 / Runs.Count;
+        /// <summary>What the runs cost the dashboard beyond its idle work over the same wall.</summary>
+        public double DashboardRunCpuPerRunMs => (DashboardCpuSeconds - IdleCpuShare * WallSeconds) * 1000 / Runs.Count;
     }
+
+    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -139,12 +147,21 @@ internal static class WorkersBench
                 workers.Add(WorkerProcess.Start($"bench-{(char)('a' + i)}", WorkerSettings(setup, dir.FullName, web, postgres!, i)));
             foreach (var worker in workers) await worker.WaitUntilServingAsync(ProcessStart, cancel);
 
+            // The dashboard's CPU per run shows what each report costs it, which two workers on its machine feel.
+            using var dashboard = System.Diagnostics.Process.GetProcessById(web.Id);
+            var idleFrom = dashboard.TotalProcessorTime;
+            await Task.Delay(IdleWindow, cancel);
+            dashboard.Refresh();
+            var cpuBefore = dashboard.TotalProcessorTime;
+            var idleShare = (cpuBefore - idleFrom) / IdleWindow;
             var launched = DateTime.UtcNow;
             var ids = new List<Guid>();
             foreach (var run in plan) ids.Add(await LaunchAsync(http, run, setup.Threads));
             var finished = await WaitForAllAsync(http, ids, web, workers, plan, cancel);
+            dashboard.Refresh();
+            var cpu = (dashboard.TotalProcessorTime - cpuBefore).TotalSeconds;
             var wall = (finished.Max(r => r.FinishedUtc) - launched).TotalSeconds;
-            return new Measurement(setup.Key, round, launched, wall, finished);
+            return new Measurement(setup.Key, round, launched, wall, finished, cpu, idleShare);
         }
         finally
         {
@@ -208,7 +225,8 @@ internal static class WorkersBench
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"Not every run finished in time: {string.Join(", ", states.GroupBy(s => s.Status).Select(g => $"{g.Count()} {g.Key}"))}. Dashboard:\n{web.Tail(15)}\n"
                     + string.Join("\n", workers.Select(w => $"{w.Name}:\n{w.Tail(15)}")));
-            await Task.Delay(250, cancel);
+            // Seldom: the clock is the dashboard's FinishedUtc, and each poll is dashboard CPU that the workers' runs would share.
+            await Task.Delay(1000, cancel);
         }
         var runs = new List<RunTimes>();
         foreach (var id in ids)

@@ -17,13 +17,14 @@ internal static class WorkersReport
         text.AppendLine(Invariant($"- load average (1, 5, 15 min): {loadBefore} before, {LoadAverage()} after"));
         text.AppendLine(Invariant($"- work: the report's study with the builder's quick run ({subset:N0} training images, control epochs {epochs}; the epoch alternatives scale alike), its 9 groups in order, repeated to {runs} runs; {rounds} round(s){(rounds > 1 ? ", medians (min–max)" : "")}"));
         text.AppendLine("- wall: from the first run posted (workers already serving) to the last run's FinishedUtc. Mean run: StartedUtc to FinishedUtc, where StartedUtc is when the dashboard's runner took the run (in-process) or the worker's started report arrived (workers), so compare wall per run across the two");
+        text.AppendLine("- dashboard CPU per run: the dashboard process's CPU time over the wall, per run; with workers, what their reports cost it (in-process, the training too). Beyond idle: less its CPU per second over 5 s idle just before, times the wall");
         text.AppendLine();
-        text.AppendLine("| setup | wall (s) | runs/h | mean run (s) | wall per run (s) |");
-        text.AppendLine("|---|---:|---:|---:|---:|");
+        text.AppendLine("| setup | wall (s) | runs/h | mean run (s) | wall per run (s) | dashboard CPU per run (ms) | of it beyond idle (ms) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var setup in setups)
         {
             var ms = measurements.Where(m => m.Setup == setup.Key).ToList();
-            text.AppendLine(Invariant($"| ({setup.Key}) {setup.Label} | {Figure(ms, m => m.WallSeconds, "F1")} | {Figure(ms, m => m.RunsPerHour, "F0")} | {Figure(ms, m => m.MeanRunSeconds, "F2")} | {Figure(ms, m => m.WallPerRunSeconds, "F2")} |"));
+            text.AppendLine(Invariant($"| ({setup.Key}) {setup.Label} | {Figure(ms, m => m.WallSeconds, "F1")} | {Figure(ms, m => m.RunsPerHour, "F0")} | {Figure(ms, m => m.MeanRunSeconds, "F2")} | {Figure(ms, m => m.WallPerRunSeconds, "F2")} | {Figure(ms, m => m.DashboardCpuPerRunMs, "F0")} | {Figure(ms, m => m.DashboardRunCpuPerRunMs, "F0")} |"));
         }
         text.AppendLine();
         text.AppendLine("| figure | measured | target | met? |");
