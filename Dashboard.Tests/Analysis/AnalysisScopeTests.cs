@@ -97,7 +97,7 @@ public sealed class AnalysisScopeTests : IDisposable
         Assert.Equal([.. runs.Append(ensemble).OrderByDescending(r => r.CreatedUtc).Take(5).Select(r => r.Id)], newest.Select(r => r.Id));
         var first = all.Single(r => r.Id == runs[0].Id);
         Assert.Equal(AnalysisRun.From(runs[0]) with { CreatedUtc = first.CreatedUtc }, first);
-        Assert.Equal(0.4, first.FinalTestLoss!.Value, 12);
+        Assert.Equal(0.4, first.FinalTestLoss!.Value, 1e-12);
         Assert.True(all.Single(r => r.Id == ensemble.Id).IsEnsemble);
         Assert.Equal(runs.Append(ensemble).Count(r => r.Config.LearningRate < 5e-4), slow.Count);
     }

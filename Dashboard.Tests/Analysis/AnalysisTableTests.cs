@@ -28,7 +28,7 @@ public sealed class AnalysisTableTests
         Assert.Equal(["a", "b", "c"], table.Rows.Select(r => r.Name));
         Assert.Equal([1.0, 0.0, 1.0], table.Rows.Select(r => r.Values[0]!.Value));
         Assert.Equal("BnCnn", model.Format(table.Rows[1].Values[0]));
-        Assert.Equal(0.70, table.Rows[2].Values[table.IndexOf("accuracy")]!.Value, 9);
+        Assert.Equal(0.70, table.Rows[2].Values[table.IndexOf("accuracy")]!.Value, 1e-9);
         Assert.True(table.Columns[1].Log);
     }
 
