@@ -1,3 +1,4 @@
+using Dashboard.Training.Evaluation;
 using Dashboard.Training;
 using Dashboard.Training.Schedules;
 using Dashboard.Web.Analysis;
@@ -72,5 +73,44 @@ public sealed class AnalysisTableTests
 
         Assert.Equal(AnalysisTable.Build(runs).Key, AnalysisTable.Build(runs.AsEnumerable().Reverse()).Key);
         Assert.NotEqual(AnalysisTable.Build(runs).Key, AnalysisTable.Build(runs.Skip(1)).Key);
+    }
+
+    [Fact]
+    public void AtAnEpochEveryRunThatFinishedItCountsWithThatEpochsFiguresWhateverItsStatus()
+    {
+        static EpochMetrics Epoch(int n, double accuracy, double f1) => new(n, 0.5, 1 - accuracy, accuracy, 10 * n, 3000)
+        {
+            PerClass = new ClassScores([.. Enumerable.Repeat(0.5, 10)], [.. Enumerable.Repeat(0.5, 10)], [.. Enumerable.Repeat(f1, 10)]),
+        };
+        var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        Run Trial(string name, double lr, RunStatus status, params EpochMetrics[] epochs) => new()
+        {
+            Id = Guid.NewGuid(), Name = name, Config = TrainingConfig.ReportControl with { LearningRate = lr, Epochs = 3 }, Status = status,
+            CreatedUtc = start.AddMinutes(name[0]), Epochs = [.. epochs], Accuracy = status == RunStatus.Completed ? epochs[^1].TestAccuracy : null,
+        };
+        var runs = new[]
+        {
+            Trial("a", 1e-3, RunStatus.Completed, Epoch(1, 0.80, 0.79), Epoch(2, 0.85, 0.84), Epoch(3, 0.88, 0.87)),
+            Trial("b", 1e-2, RunStatus.StoppedEarly, Epoch(1, 0.70, 0.69)),
+            Trial("c", 1e-1, RunStatus.Paused, Epoch(1, 0.60, 0.59)),
+            Trial("d", 1e-4, RunStatus.Queued),
+        };
+
+        var atOne = AnalysisTable.AtEpoch(runs, 1);
+        var atEnd = AnalysisTable.Build(runs.Select(AnalysisRun.From));
+
+        Assert.Equal(1, atOne.Epoch);
+        Assert.Equal(["a", "b", "c"], atOne.Rows.Select(r => r.Name));
+        Assert.Equal([0.80, 0.70, 0.60], atOne.Rows.Select(r => r.Values[atOne.IndexOf(AnalysisMetrics.Accuracy)]!.Value));
+        Assert.Equal(0.79, atOne.Rows[0].Values[atOne.IndexOf(AnalysisMetrics.MacroF1)]!.Value, 1e-12);
+        Assert.Equal(0.20, atOne.Rows[0].Values[atOne.IndexOf(AnalysisMetrics.TestLoss)]!.Value, 1e-12);
+        Assert.Equal(10, atOne.Rows[0].Values[atOne.IndexOf(AnalysisMetrics.TrainingSeconds)]!.Value, 1e-12);
+        Assert.Equal([new LeftOut("not at epoch 1", 1)], atOne.LeftOut);
+        // At the end only the completed run counts; the same runs at another epoch are other results.
+        Assert.Equal(["a"], atEnd.Rows.Select(r => r.Name));
+        Assert.NotEqual(atEnd.Key, AnalysisTable.AtEpoch(runs.Take(1), 3).Key);
+        var atThree = AnalysisTable.AtEpoch(runs, 3);
+        Assert.Equal(0.88, atThree.Rows.Single().Values[atThree.IndexOf(AnalysisMetrics.Accuracy)]!.Value, 1e-12);
+        Assert.Equal(60, atThree.Rows.Single().Values[atThree.IndexOf(AnalysisMetrics.TrainingSeconds)]!.Value, 1e-12);
     }
 }

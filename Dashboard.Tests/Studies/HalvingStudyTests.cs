@@ -8,6 +8,7 @@ using Dashboard.Tests.Training;
 using Dashboard.Training;
 using Dashboard.Web.Events;
 using Dashboard.Web.Storage;
+using Microsoft.Playwright;
 using Dashboard.Web.Studies;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -184,6 +185,14 @@ public sealed class HalvingStudyTests(ITestOutputHelper output, Browser browser)
         Assert.Equal(study.Rungs.Count(r => r.Outcome == RungOutcome.Stopped), await page.Locator("[data-testid=rung-row][data-outcome=Stopped]").CountAsync());
         await page.Locator("[data-testid=best-so-far] svg.apexcharts-svg").WaitForAsync();
         Assert.Equal(study.Rungs.Count.ToString(), await page.GetByTestId("best-so-far").GetAttributeAsync("data-points"));
+        // Which settings matter: every trial at the first rung by default, the few trained to the end on the last.
+        var summary = page.Locator("[data-testid=study-analysis] [data-testid=analysis-summary]");
+        await Assertions.Expect(summary).ToContainTextAsync($"{study.Rungs.Count(r => r.Rung == 0)} runs compared at the end of epoch {Rungs[0]}");
+        await page.GetByTestId("analysis-rung-3").ClickAsync();
+        await Assertions.Expect(summary).ToContainTextAsync($"compared at the end of epoch {Rungs[^1]}");
+        await page.GetByTestId("analysis-rung-1").ClickAsync();
+        await page.GetByTestId("analysis-basis").ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "study-halving-analysis");
         await page.EvaluateAsync("window.scrollTo(0, 0)");
         await Browser.ScreenshotAsync(page, "study-halving-light");
         await page.GetByLabel("Toggle dark theme").ClickAsync();

@@ -37,12 +37,14 @@ public sealed class AnalysisTable
     /// <summary>Most runs one analysis reads: the newest ones of a larger selection.</summary>
     public const int MaxRuns = 5_000;
 
-    private AnalysisTable(IReadOnlyList<AnalysisColumn> columns, IReadOnlyList<AnalysisRow> rows, IReadOnlyList<LeftOut> leftOut)
+    private AnalysisTable(IReadOnlyList<AnalysisColumn> columns, IReadOnlyList<AnalysisRow> rows, IReadOnlyList<LeftOut> leftOut, int? epoch)
     {
         Columns = columns;
         Rows = rows;
         LeftOut = leftOut;
-        Key = KeyOf(rows);
+        Epoch = epoch;
+        // The same runs at another epoch have other figures: the epoch is part of what names the results.
+        Key = KeyOf(rows) + (epoch is { } e ? $"@{e}" : "");
     }
 
     public IReadOnlyList<AnalysisColumn> Columns { get; }
@@ -50,6 +52,9 @@ public sealed class AnalysisTable
     public IReadOnlyList<AnalysisRow> Rows { get; }
 
     public IReadOnlyList<LeftOut> LeftOut { get; }
+
+    /// <summary>The epoch at whose end the runs are compared (<see cref="AtEpoch"/>), or null for their final figures.</summary>
+    public int? Epoch { get; }
 
     /// <summary>Names the set of rows (their run ids), so results computed from it can be cached.</summary>
     public string Key { get; }
@@ -71,7 +76,30 @@ public sealed class AnalysisTable
     public static AnalysisTable Build(IEnumerable<AnalysisRun> runs)
     {
         var all = runs.ToList();
-        var kept = all.Where(IsKept).OrderBy(r => r.CreatedUtc).ThenBy(r => r.Id).ToList();
+        return Build(all.Where(IsKept).ToList(), LeftOutOf(all.Where(r => !IsKept(r))), null);
+    }
+
+    /// <summary>
+    /// The runs compared by their figures at the end of <paramref name="epoch"/>, whatever became of them later: how a
+    /// halving study's trials are compared at a rung, where the ones stopped there count as much as the ones promoted.
+    /// Runs that have not finished that epoch are left out.
+    /// </summary>
+    public static AnalysisTable AtEpoch(IEnumerable<Run> runs, int epoch)
+    {
+        var all = runs.ToList();
+        var kept = all.Select(r => AnalysisRun.At(r, epoch)).OfType<AnalysisRun>().ToList();
+        var ids = kept.Select(r => r.Id).ToHashSet();
+        var leftOut = all.Where(r => !ids.Contains(r.Id))
+            .GroupBy(r => r.IsEnsemble ? "ensembles" : $"not at epoch {epoch}")
+            .Select(g => new LeftOut(g.Key, g.Count()))
+            .OrderByDescending(l => l.Count).ThenBy(l => l.Why, StringComparer.Ordinal)
+            .ToList();
+        return Build(kept, leftOut, epoch);
+    }
+
+    private static AnalysisTable Build(IReadOnlyList<AnalysisRun> runs, IReadOnlyList<LeftOut> leftOut, int? epoch)
+    {
+        var kept = runs.OrderBy(r => r.CreatedUtc).ThenBy(r => r.Id).ToList();
         var settings = AnalysisSettings.All.Select(s => SettingColumn(s, kept)).OfType<(AnalysisColumn Column, Func<AnalysisRun, double> Value)>().ToList();
         var metrics = AnalysisMetrics.All.Where(m => kept.Any(r => m.Read(r) is not null)).ToList();
         var columns = settings.Select(s => s.Column)
@@ -79,7 +107,7 @@ public sealed class AnalysisTable
             .ToList();
         var rows = kept.Select(r => new AnalysisRow(r.Id, r.Name,
             [.. settings.Select(s => (double?)s.Value(r)), .. metrics.Select(m => m.Read(r) is { } v && double.IsFinite(v) ? v : (double?)null)])).ToList();
-        return new AnalysisTable(columns, rows, LeftOutOf(all.Where(r => !IsKept(r))));
+        return new AnalysisTable(columns, rows, leftOut, epoch);
     }
 
     private static bool IsKept(AnalysisRun r) => r is { Status: RunStatus.Completed, IsEnsemble: false, Accuracy: not null };
