@@ -16,6 +16,7 @@ return args.FirstOrDefault() switch
     "bad-files" => await BadFilesBench.RunAsync(Arguments.Parse(args[1..])),
     "memory" => await MemoryBench.RunAsync(Arguments.Parse(args[1..])),
     "workers" => await WorkersBench.RunAsync(args[1..]),
+    "bare-trainer" => BareTrainers.Child(Arguments.Parse(args[1..])),
     "analysis" => await AnalysisBench.RunAsync(Arguments.Parse(args[1..])),
     "asha" => await AshaBench.RunAsync(Arguments.Parse(args[1..])),
     _ => Usage(),
@@ -42,7 +43,7 @@ static int Usage()
                Dashboard.Bench predict [--iterations 1000] [--runs 1] [--threads 2] [--train-subset 4000] [--epochs 1] [--weights FILE.tsm] [--json PATH]
                Dashboard.Bench memory [--runs 500] [--train-subset 500] [--sample N] [--env NAME=VALUE,...] [--smaps] [--json PATH]
                Dashboard.Bench analysis [--runs 2000] [--loads 5] [--no-browser] [--screenshots DIR]
-               Dashboard.Bench workers [--runs 18] [--subset 2000] [--epochs 1] [--rounds 1] [--only a,b,c,d,e1,e2] [--json PATH]
+               Dashboard.Bench workers [--runs 18] [--subset 2000] [--epochs 1] [--rounds 1] [--only a,b,c,d,e1,e2,t1,t2] [--json PATH]
                Dashboard.Bench asha [--smoke] [--subset 10000] [--lr 0.0005,0.001,0.002] [--wd 0,0.0001] [--batch 64,128] [--epochs 3,6,9]
                                     [--min-epochs 1] [--reduction 3] [--seed 42] [--threads 0] [--only grid|asha] [--json PATH]
         """);

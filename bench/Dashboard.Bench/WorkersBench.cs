@@ -31,10 +31,12 @@ internal static class WorkersBench
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private static readonly TimeSpan ProcessStart = TimeSpan.FromSeconds(90);
 
-    /// <summary>A way to train the runs; <see cref="Workers"/> = 0 is the dashboard alone.</summary>
-    internal sealed record Setup(string Key, string Label, int Workers, int Slots, int Threads)
+    /// <summary>A way to train the runs; <see cref="Workers"/> = 0 is the dashboard alone; <see cref="Bare"/>: that many plain trainer processes, no dashboard.</summary>
+    internal sealed record Setup(string Key, string Label, int Workers, int Slots, int Threads, bool Bare = false)
     {
         public bool InProcess => Workers == 0;
+
+        public bool NeedsPostgres => !InProcess && !Bare;
     }
 
     internal static readonly IReadOnlyList<Setup> Setups =
@@ -45,6 +47,8 @@ internal static class WorkersBench
         new("c", "1 worker, 1 slot × 2 threads", 1, 1, 2),
         new("d", "1 worker, 2 slots × 1 thread", 1, 2, 1),
         new("e2", "in-process, 2 threads", 0, 1, 2),
+        new("t1", "1 bare trainer, 1 thread (no dashboard)", 1, 1, 1, Bare: true),
+        new("t2", "2 bare trainers, 1 thread each (no dashboard)", 2, 1, 1, Bare: true),
     ];
 
     internal sealed record PlannedRun(string Name, TrainingConfig Config);
@@ -82,7 +86,7 @@ internal static class WorkersBench
         var keys = a.String("only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (runs is < 1 or > 500) throw new ArgumentException("--runs must be between 1 and 500 (the runs list's page).");
         if (rounds < 1) throw new ArgumentException("--rounds must be at least 1.");
-        var setups = keys is null ? Setups : keys.Select(k => Setups.FirstOrDefault(s => s.Key == k) ?? throw new ArgumentException($"--only: no setup '{k}' (a, b, c, d, e1, e2).")).ToList();
+        var setups = keys is null ? Setups : keys.Select(k => Setups.FirstOrDefault(s => s.Key == k) ?? throw new ArgumentException($"--only: no setup '{k}' ({string.Join(", ", Setups.Select(s => s.Key))}).")).ToList();
         var plan = Plan(runs, subset, epochs);
 
         Console.WriteLine($"workers: the report's quick study (quick run: {subset:N0} training images, control epochs {epochs}), {runs} runs, {rounds} round(s); setups {string.Join(", ", setups.Select(s => s.Key))}");
@@ -100,13 +104,15 @@ internal static class WorkersBench
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
         var measurements = new List<Measurement>();
-        await using (var postgres = setups.Any(s => !s.InProcess) ? await PostgresServer.StartAsync() : null)
+        await using (var postgres = setups.Any(s => s.NeedsPostgres) ? await PostgresServer.StartAsync() : null)
         {
             for (var round = 1; round <= rounds; round++)
             {
                 foreach (var setup in round % 2 == 1 ? setups : setups.Reverse())
                 {
-                    var m = await MeasureAsync(setup, round, plan, postgres, stop.Token);
+                    var m = setup.Bare
+                        ? await BareTrainers.MeasureAsync(setup, round, plan, subset, epochs, stop.Token)
+                        : await MeasureAsync(setup, round, plan, postgres, stop.Token);
                     measurements.Add(m);
                     Console.WriteLine($"  round {round} ({m.Setup}) {setup.Label}: {m.WallSeconds:F1} s, {m.RunsPerHour:F0} runs/h, mean run {m.MeanRunSeconds:F2} s");
                 }

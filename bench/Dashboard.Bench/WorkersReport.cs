@@ -18,6 +18,8 @@ internal static class WorkersReport
         text.AppendLine(Invariant($"- work: the report's study with the builder's quick run ({subset:N0} training images, control epochs {epochs}; the epoch alternatives scale alike), its 9 groups in order, repeated to {runs} runs; {rounds} round(s){(rounds > 1 ? ", medians (min–max)" : "")}"));
         text.AppendLine("- wall: from the first run posted (workers already serving) to the last run's FinishedUtc. Mean run: StartedUtc to FinishedUtc, where StartedUtc is when the dashboard's runner took the run (in-process) or the worker's started report arrived (workers), so compare wall per run across the two");
         text.AppendLine("- dashboard CPU per run: the dashboard process's CPU time over the wall, per run; with workers, what their reports cost it (in-process, the training too). Beyond idle: less its CPU per second over 5 s idle just before, times the wall");
+        if (setups.Any(s => s.Bare))
+            text.AppendLine("- bare trainers (t1, t2): plain processes of this bench (`bare-trainer`) that train the same runs with TorchSharp directly, each run in queue order to whichever is free, data loaded before the wall starts; no dashboard, worker, PostgreSQL or network. (t2)/(t1) is the most two trainings at once get from this machine");
         text.AppendLine();
         text.AppendLine("| setup | wall (s) | runs/h | mean run (s) | wall per run (s) | dashboard CPU per run (ms) | of it beyond idle (ms) |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
@@ -48,6 +50,15 @@ internal static class WorkersReport
         {
             var bound = measurements.Where(m => m.Setup == "a").Select(IdealTwoSlotRatio).ToList();
             yield return Invariant($"| (b)/(a) runs per hour, 2 workers vs 1 | **{Spread(scale, "F2")}×** (the bound for this run list, from (a)'s run times in queue order on two slots: {Spread(bound, "F2")}×) | ≥ 1.8× | {Met(Median(scale) >= 1.8)} |");
+        }
+        if (PerRound("t2", "t1", m => m.RunsPerHour) is { } ceiling)
+        {
+            yield return Invariant($"| (t2)/(t1) runs per hour, 2 bare trainers vs 1 (no dashboard, worker or PostgreSQL): what this machine gives two trainings at once | {Spread(ceiling, "F2")}× | (the ceiling for (b)/(a)) | |");
+            if (PerRound("b", "a", m => m.RunsPerHour) is { } workers && workers.Count == ceiling.Count)
+            {
+                var share = workers.Zip(ceiling, (w, c) => w / c * 100).ToList();
+                yield return Invariant($"| (b)/(a) as a share of (t2)/(t1), per round | **{Spread(share, "F0")} %** | (for information) | |");
+            }
         }
         if (PerRound("a", "e1", m => m.WallPerRunSeconds) is { } overhead)
         {
@@ -83,7 +94,8 @@ internal static class WorkersReport
 
     private static string Figure(List<Measurement> ms, Func<Measurement, double> value, string format)
     {
-        if (ms.Count == 0) return "–";
+        // Bare trainers have no dashboard, so no dashboard CPU.
+        if (ms.Count == 0 || ms.Any(m => double.IsNaN(value(m)))) return "–";
         return Spread(ms.Select(value).ToList(), format);
     }
 
