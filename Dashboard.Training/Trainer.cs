@@ -199,10 +199,22 @@ public static class Trainer
 
             trainClock.Stop();
             var epochSeconds = epochClock.Elapsed.TotalSeconds;
-            lastEvaluation = Evaluator.Evaluate(model, testImages, testLabels, device);
+            EvaluationResult test;
+            EvaluationResult? validation;
+            try
+            {
+                test = Evaluator.Evaluate(model, testImages, testLabels, device, cancellationToken: cancellationToken);
+                validation = split.ValidationImages is null ? null : Evaluator.Evaluate(model, split.ValidationImages, split.ValidationLabels!, device, cancellationToken: cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // An epoch without its figures is not recorded, as if it had been cancelled in its last batch: a cancel
+                // does not wait for the test set's evaluation (a second or more on one thread).
+                return Finish(TrainingOutcome.Cancelled, $"Cancelled while evaluating epoch {epoch}.");
+            }
+            lastEvaluation = test;
             lastWeights = ModelWeights.Save(model);
             lastEpoch = epoch;
-            var validation = split.ValidationImages is null ? null : Evaluator.Evaluate(model, split.ValidationImages, split.ValidationLabels!, device);
             if (stopping.Enabled && stopping.Observe(epoch, validation!.MeanLoss))
                 (bestEvaluation, bestWeights) = (lastEvaluation, lastWeights);
             var metrics = new EpochMetrics(epoch, epochLossSum / batchesPerEpoch, lastEvaluation.MeanLoss, lastEvaluation.Accuracy,

@@ -103,6 +103,21 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ACancelDuringTheEvaluationDoesNotWaitForIt()
+    {
+        using var cts = new CancellationTokenSource();
+        // The last batch's report comes after its step and the batch loop's last check: the cancel lands in the evaluation.
+        var recorder = new Recorder { OnEachBatch = p => { if (p.Batch == p.BatchesPerEpoch) cts.Cancel(); } };
+        var result = Trainer.Train(Quick with { TrainSubset = 512, BatchSize = 128, Epochs = 2 }, RealData.Get(), recorder, cts.Token);
+
+        Assert.Equal(TrainingOutcome.Cancelled, result.Outcome);
+        Assert.Equal("Cancelled while evaluating epoch 1.", result.Reason);
+        // The epoch without its figures is not recorded, and nothing was reported for it.
+        Assert.Empty(result.Epochs);
+        Assert.Empty(recorder.Epochs);
+    }
+
+    [Fact]
     public void NaNLossEndsTheRunAsDiverged()
     {
         var result = Trainer.Train(Quick with { Optimizer = OptimizerKind.Sgd, LearningRate = 10, Momentum = 0.99, TrainSubset = 2000 }, RealData.Get());

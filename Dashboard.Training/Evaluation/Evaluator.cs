@@ -6,8 +6,11 @@ namespace Dashboard.Training.Evaluation;
 /// <summary>Runs a model over a labelled set in evaluation mode without gradients.</summary>
 public static class Evaluator
 {
-    /// <summary>Mean cross-entropy, predicted classes and softmax probabilities of every image.</summary>
-    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels, Device device, int batchSize = 1000)
+    /// <summary>
+    /// Mean cross-entropy, predicted classes and softmax probabilities of every image. The cancellation token is checked
+    /// before each batch of images: a cancel throws <see cref="OperationCanceledException"/> within one batch.
+    /// </summary>
+    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels, Device device, int batchSize = 1000, CancellationToken cancellationToken = default)
     {
         var wasTraining = model.training;
         model.eval();
@@ -20,6 +23,7 @@ public static class Evaluator
             double lossSum = 0;
             for (var start = 0; start < n; start += batchSize)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var count = Math.Min(batchSize, n - start);
                 var x = images.narrow(0, start, count).to(device);
