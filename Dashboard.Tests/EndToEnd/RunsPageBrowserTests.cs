@@ -38,7 +38,7 @@ public sealed class RunsPageBrowserTests(Browser browser) : IClassFixture<Browse
         await Browser.ScreenshotAsync(page, "runs-light");
 
         // Sort by accuracy, highest first: two clicks on the column title (ascending, then descending).
-        var title = page.Locator("th .sortable-column-header").Filter(new LocatorFilterOptions { HasText = "Accuracy %" });
+        var title = page.Locator("th .sortable-column-header").Filter(new LocatorFilterOptions { HasText = "Accuracy" });
         await title.ClickAsync();
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=cell-accuracy]')?.textContent === ''");
         await title.ClickAsync();

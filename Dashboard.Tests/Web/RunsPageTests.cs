@@ -68,7 +68,7 @@ public sealed class RunsPageTests : IDisposable
         Assert.All(page.FindAll("[data-testid=run-status]"), chip => Assert.Equal("Completed", chip.TextContent.Trim()));
 
         // Sort by the accuracy column, descending, as its header does.
-        var accuracy = Column(page, "Accuracy %");
+        var accuracy = Column(page, "Accuracy");
         await page.InvokeAsync(() => Grid(page).SetSortAsync(accuracy.PropertyName!, SortDirection.Descending, r => r.Accuracy!));
         page.WaitForAssertion(() => Assert.Equal(["run 2", "run 4", "run 6", "run 0"], Names(page)));
         Assert.Equal(RunFields.Accuracy, page.Instance.LastQuery!.SortBy);
