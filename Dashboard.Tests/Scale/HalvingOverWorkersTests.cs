@@ -47,6 +47,13 @@ public sealed class HalvingOverWorkersTests(ITestOutputHelper output)
         HalvingStudyChecks.NoEpochTrainedTwice(witness, runs, Rungs, Reduction, output);
         HalvingStudyChecks.ContinuedFromTheirCheckpoints(witness, study, app.Store);
         EverySessionWasAWorkers(witness, runs);
+        foreach (var worker in new[] { a, b })
+        {
+            // Every continuation found its checkpoint, no report was refused, nothing failed.
+            Assert.DoesNotContain("starts over", worker.Output);
+            Assert.DoesNotContain("refused a report", worker.Output);
+            Assert.DoesNotContain("fail:", worker.Output);
+        }
     }
 
     /// <summary>
