@@ -54,7 +54,7 @@ public sealed class StatusPageTests : IDisposable
         Assert.Equal("no cap", page.Find("[data-testid=status-cap]").TextContent);
         Assert.Empty(page.FindAll("[data-testid=status-refusal]"));
         // The write-ahead log counts: until LiteDB's checkpoint folds it in, it holds most of the bytes.
-        var onDisk = new FileInfo(store.DatabasePath).Length + new FileInfo(DatabaseSnapshot.LogFile(store.DatabasePath)).Length;
+        var onDisk = new FileInfo(store.DatabasePath).Length + new FileInfo(RunStore.LogFile(store.DatabasePath)).Length;
         Assert.Equal(StatusFormat.Bytes(onDisk), page.Find("[data-testid=status-database-bytes]").TextContent);
     }
 

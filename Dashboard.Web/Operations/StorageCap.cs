@@ -11,7 +11,7 @@ namespace Dashboard.Web.Operations;
 public sealed class StorageCap(RunStore store, IOptions<RetentionOptions> options) : ILaunchGate
 {
     /// <summary>Bytes the database occupies on disk: the file and its write-ahead log.</summary>
-    public long DatabaseBytes() => FileLength(store.DatabasePath) + FileLength(DatabaseSnapshot.LogFile(store.DatabasePath));
+    public long DatabaseBytes() => FileLength(store.DatabasePath) + FileLength(RunStore.LogFile(store.DatabasePath));
 
     /// <summary>Why new runs are refused now, or null when they are accepted.</summary>
     public string? LaunchRefusal()
