@@ -3,11 +3,13 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dashboard.Tests.Support;
 using Dashboard.Training;
+using Dashboard.Web.Audit;
 using Dashboard.Web.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Storage;
 
-/// <summary>A non-training write through the API while the run database's disk (a small real tmpfs) is full.</summary>
+/// <summary>Non-training writes (through the API, to the audit log) while the run database's disk (a small real tmpfs) is full.</summary>
 public sealed class DiskFullApiTests
 {
     [Fact]
@@ -15,12 +17,8 @@ public sealed class DiskFullApiTests
     {
         using var dir = new TempDirectory();
         using var disk = SmallDisk.Mount(Path.Combine(dir.Path, "disk"), megabytes: 16);
-        await using var app = new DashboardApp(disk.Path, new Dictionary<string, string?>
-        {
-            ["Dataset:Directory"] = Path.Combine(dir.Path, "fashion-mnist"),
-        });
-        var run = new Run { Id = Guid.NewGuid(), Name = "noted", Config = TrainingConfig.ReportControl, Status = RunStatus.Completed, CreatedUtc = DateTime.UtcNow };
-        app.Store.InsertMany([run]);
+        await using var app = disk.StartDashboard(dir.Path);
+        var run = CompletedRun(app, "noted");
         using var http = app.CreateHttpClient();
         var note = new { note = "Written on a full disk: " + new string('n', 2000) };
 
@@ -39,5 +37,36 @@ public sealed class DiskFullApiTests
         var freed = await http.PutAsJsonAsync($"api/runs/{run.Id}/note", note);
         Assert.Equal(HttpStatusCode.OK, freed.StatusCode);
         Assert.Equal(note.note, app.Store.Get(run.Id)!.Note);
+    }
+
+    [Fact]
+    public async Task AnAuditEntryOnAFullDiskIsLoggedNotThrownAndTheDashboardWritesAgainOnceSpaceIsFreed()
+    {
+        using var dir = new TempDirectory();
+        using var disk = SmallDisk.Mount(Path.Combine(dir.Path, "disk"), megabytes: 16);
+        await using var app = disk.StartDashboard(dir.Path);
+        var run = CompletedRun(app, "audited");
+        var audit = app.Services.GetRequiredService<AuditLog>();
+        using var http = app.CreateHttpClient();
+
+        var filler = disk.Fill("filler");
+        audit.Record("someone", AuditActions.SignInFailed, detail: "Written on a full disk: " + new string('d', 2000));
+        // LiteDB's failed transaction, if left to its finaliser, ends the process (docs/reliability.md): let it run now.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        Assert.Equal(0, audit.Query(0, 10).Total);
+        File.Delete(filler);
+        var freed = await http.PutAsJsonAsync($"api/runs/{run.Id}/note", new { note = "after the full disk" });
+        Assert.Equal(HttpStatusCode.OK, freed.StatusCode);
+        Assert.Equal("after the full disk", app.Store.Get(run.Id)!.Note);
+        Assert.Equal([AuditActions.Note], audit.Query(0, 10).Items.Select(e => e.Action));
+    }
+
+    private static Run CompletedRun(DashboardApp app, string name)
+    {
+        var run = new Run { Id = Guid.NewGuid(), Name = name, Config = TrainingConfig.ReportControl, Status = RunStatus.Completed, CreatedUtc = DateTime.UtcNow };
+        app.Store.InsertMany([run]);
+        return run;
     }
 }

@@ -209,6 +209,14 @@ public sealed partial class RunStore : IDisposable
     /// </summary>
     internal ILiteCollection<T> GetCollection<T>(string name) => _db.GetCollection<T>(name);
 
+    /// <summary>
+    /// Writes to another collection of this database under the store's own rule for writes (see <c>Write</c>): one
+    /// transaction under the write lock, and on a full disk nothing kept, the database reopened and a
+    /// <see cref="DiskFullException"/> thrown.
+    /// </summary>
+    internal T WriteTo<TDocument, T>(string collection, Func<ILiteCollection<TDocument>, T> work) =>
+        Write(() => work(_db.GetCollection<TDocument>(collection)));
+
     /// <summary>The open database, for operator tasks that read it whole (backup snapshots).</summary>
     internal LiteDatabase Database => _db;
 
