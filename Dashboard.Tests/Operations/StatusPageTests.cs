@@ -12,16 +12,12 @@ using Microsoft.Extensions.Time.Testing;
 namespace Dashboard.Tests.Operations;
 
 /// <summary>The status page's logic through bUnit, on the real services and a real LiteDB file.</summary>
-public sealed class StatusPageTests : IDisposable
+public sealed class StatusPageTests : ComponentTests
 {
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private BunitContext Context(RetentionOptions retention)
     {
-        var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var ctx = NewContext();
         ctx.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
         ctx.Services.AddSingleton(Options.Create(retention));
         ctx.Services.AddSingleton<StorageCap>();
