@@ -13,17 +13,13 @@ using MudBlazor;
 namespace Dashboard.Tests.Analysis;
 
 /// <summary>The /analysis page's scopes through bUnit, and the runs grid's Analyze button that leads there.</summary>
-public sealed class AnalysisPageTests : IDisposable
+public sealed class AnalysisPageTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     private BunitContext Context()
     {
-        var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var ctx = NewContext();
         // As in the browser once the circuit runs: the page reads its runs only then.
         ctx.Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         return ctx;
@@ -87,7 +83,7 @@ public sealed class AnalysisPageTests : IDisposable
     [Fact]
     public async Task AnalyzeInTheRunsGridHandsOverItsFiltersOrItsSelection()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = StoredAnalysisRuns.Grid(2);
         ctx.Store().InsertMany(runs);
         var nav = ctx.Services.GetRequiredService<NavigationManager>();

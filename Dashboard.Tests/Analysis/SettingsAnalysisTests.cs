@@ -10,12 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dashboard.Tests.Analysis;
 
 /// <summary>The analysis components' logic through bUnit (the charts themselves are drawn in Chromium: AnalysisBrowserTests).</summary>
-public sealed class SettingsAnalysisTests : IDisposable
+public sealed class SettingsAnalysisTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     // As the chart's module reports a brush (EChart.OnBrushed is what it invokes).
@@ -25,7 +21,7 @@ public sealed class SettingsAnalysisTests : IDisposable
     [Fact]
     public async Task TheImportanceRanksTheLearningRateFirstAndNamesItsMethod()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var table = AnalysisTable.Build(AnalysisRuns.LearningRateMatters(40));
 
         var cut = ctx.Render<SettingsAnalysis>(p => p.Add(c => c.Table, table));
@@ -44,7 +40,7 @@ public sealed class SettingsAnalysisTests : IDisposable
     [Fact]
     public async Task ChoosingAnotherMetricRanksForItAndRecoloursTheLines()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var cut = ctx.Render<SettingsAnalysis>(p => p.Add(c => c.Table, AnalysisTable.Build(AnalysisRuns.LearningRateMatters(30))));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Instance.Importance), Deadline);
 
@@ -59,7 +55,7 @@ public sealed class SettingsAnalysisTests : IDisposable
     [Fact]
     public async Task TooFewRunsGetAMessageInsteadOfARanking()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var cut = ctx.Render<SettingsAnalysis>(p => p.Add(c => c.Table, AnalysisTable.Build(AnalysisRuns.LearningRateMatters(5))));
 
         cut.WaitForAssertion(() => Assert.Contains("at least 8 completed runs", cut.Find("[data-testid=importance-problem]").TextContent), Deadline);
@@ -69,7 +65,7 @@ public sealed class SettingsAnalysisTests : IDisposable
     [Fact]
     public async Task NoCompletedRunShowsWhyNotCharts()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var cut = ctx.Render<SettingsAnalysis>(p => p.Add(c => c.Table, AnalysisTable.Build([AnalysisRuns.WithStatus("q", Dashboard.Web.Storage.RunStatus.Queued)])));
 
         Assert.NotNull(cut.Find("[data-testid=analysis-empty]"));
@@ -80,7 +76,7 @@ public sealed class SettingsAnalysisTests : IDisposable
     [Fact]
     public async Task ABrushIsCountedListedBestFirstAndOffersCompareForTwoToEight()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var table = AnalysisTable.Build(AnalysisRuns.LearningRateMatters(30));
         var cut = ctx.Render<ParallelCoordinatesChart>(p => p.Add(c => c.Table, table).Add(c => c.Metric, AnalysisMetrics.Accuracy));
         Assert.Equal("30", cut.Find("[data-testid=brush-count]").GetAttribute("data-selected"));
@@ -109,7 +105,7 @@ public sealed class SettingsAnalysisTests : IDisposable
     [Fact]
     public async Task ANewSetOfRunsDropsTheBrush()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var cut = ctx.Render<ParallelCoordinatesChart>(p => p.Add(c => c.Table, AnalysisTable.Build(AnalysisRuns.LearningRateMatters(12))).Add(c => c.Metric, AnalysisMetrics.Accuracy));
         await Brush(cut, true, 2, [0, 1]);
 

@@ -15,12 +15,8 @@ using MudBlazor;
 namespace Dashboard.Tests.Baselines;
 
 /// <summary>The pinned baseline on the runs grid (first row, deltas, pin and unpin) and on the compare page (always included, dashed, deltas).</summary>
-public sealed class BaselinePagesTests : IDisposable
+public sealed class BaselinePagesTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static BaselineStore Baselines(BunitContext ctx) => ctx.Services.GetRequiredService<BaselineStore>();
 
     /// <summary>Three finished runs, newest last, with accuracies 0.9 − 0.02·i (their confusion matrices), and one still running.</summary>
@@ -40,7 +36,7 @@ public sealed class BaselinePagesTests : IDisposable
     [Fact]
     public async Task ThePinnedRunLeadsTheGridWhateverTheSortAndOthersShowTheirDifference()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Seed(ctx.Store());
         Baselines(ctx).Pin(Actor.Local, runs[0].Id);
 
@@ -69,7 +65,7 @@ public sealed class BaselinePagesTests : IDisposable
     [Fact]
     public async Task PinningFromARowMovesTheBaselineAndUnpinningClearsIt()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Seed(ctx.Store());
         var page = ctx.Render<RunsPage>();
         page.WaitForAssertion(() => Assert.Equal(4, Names(page).Length));
@@ -96,7 +92,7 @@ public sealed class BaselinePagesTests : IDisposable
     [Fact]
     public async Task TheBaselineJoinsEveryComparisonFirstDashedAndAsTheReference()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Seed(ctx.Store());
         Baselines(ctx).Pin(Actor.Local, runs[0].Id);
 
@@ -124,7 +120,7 @@ public sealed class BaselinePagesTests : IDisposable
     [Fact]
     public async Task APickedBaselineIsNotListedTwiceAndUnpinningLeavesThePickedRuns()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Seed(ctx.Store());
         Baselines(ctx).Pin(Actor.Local, runs[1].Id);
 
@@ -144,7 +140,7 @@ public sealed class BaselinePagesTests : IDisposable
     [Fact]
     public async Task ABaselineThatIsRunningAgainIsLeftOutWithAReason()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Seed(ctx.Store());
         Baselines(ctx).Pin(Actor.Local, runs[0].Id);
         ctx.Store().Update(runs[0].Id, r => r with { Status = RunStatus.Running });

@@ -1,8 +1,8 @@
 using Bunit;
+using Dashboard.Tests.Web;
 using Dashboard.Web.Charts;
 using Dashboard.Web.Components.Shared;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace Dashboard.Tests.Charts;
 
@@ -13,9 +13,7 @@ public sealed class ChartControlsTests
 
     private static BunitContext Context(string user, string? stored)
     {
-        var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
+        var ctx = new BunitContext().AddMudBlazor();
         ctx.AddAuthorization().SetAuthorized(user).SetRoles("Viewer");
         var module = ctx.JSInterop.SetupModule(Module);
         module.Setup<string?>("load", ChartControls.StorageKey + user).SetResult(stored);

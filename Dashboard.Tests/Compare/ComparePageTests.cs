@@ -10,12 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dashboard.Tests.Compare;
 
 /// <summary>The compare page's logic through bUnit: what it shows for good, missing and odd selections.</summary>
-public sealed class ComparePageTests : IDisposable
+public sealed class ComparePageTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static IRenderedComponent<ComparePage> Open(BunitContext ctx, params Guid[] ids)
     {
         ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/compare?ids={string.Join(",", ids)}");
@@ -25,7 +21,7 @@ public sealed class ComparePageTests : IDisposable
     [Fact]
     public async Task TwoRunsOfDifferentLengthsAreComparedEverywhere()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var a = CompareRuns.Finished("three epochs", CompareRuns.Fashion((6, 0, 90), (2, 4, 80)), 70.2, epochs: 3);
         var b = CompareRuns.Finished("one epoch", CompareRuns.Fashion((6, 0, 120), (2, 4, 100)), 25.1, epochs: 1);
         ctx.Store().InsertMany([a, b]);
@@ -52,7 +48,7 @@ public sealed class ComparePageTests : IDisposable
     [Fact]
     public async Task MissingAndUnfinishedRunsAreExplainedAndNothingIsCompared()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var a = CompareRuns.Finished("done", CompareRuns.Fashion(), 10);
         var running = CompareRuns.Cancelled("busy") with { Status = RunStatus.Running };
         ctx.Store().InsertMany([a, running]);
@@ -68,7 +64,7 @@ public sealed class ComparePageTests : IDisposable
     [Fact]
     public async Task RemovingARunRewritesTheUrl()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Enumerable.Range(0, 3).Select(i => CompareRuns.Finished($"r{i}", CompareRuns.Fashion(), 10 + i)).ToList();
         ctx.Store().InsertMany(runs);
         var page = Open(ctx, [.. runs.Select(r => r.Id)]);

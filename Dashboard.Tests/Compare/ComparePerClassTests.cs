@@ -9,12 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dashboard.Tests.Compare;
 
 /// <summary>The compare page's per-class chart: a line per run for one class, and what it says of runs without scores.</summary>
-public sealed class ComparePerClassTests : IDisposable
+public sealed class ComparePerClassTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static IRenderedComponent<ComparePage> Open(BunitContext ctx, params Guid[] ids)
     {
         ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/compare?ids={string.Join(",", ids)}");
@@ -24,7 +20,7 @@ public sealed class ComparePerClassTests : IDisposable
     [Fact]
     public async Task ItOpensOnTheClassThatDiffersMostAndNamesTheRunsWithoutScores()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var a = CompareRuns.Finished("steady", CompareRuns.Fashion(), 10, epochs: 3);
         a = a with { Epochs = [.. a.Epochs.Select(e => e with { PerClass = EpochFigureRuns.Scores(0.01 * e.Epoch) })] };
         // B is alike, except that it gets Coat (class 4) badly wrong at the end.
@@ -56,7 +52,7 @@ public sealed class ComparePerClassTests : IDisposable
     [Fact]
     public async Task RunsWithoutPerClassScoresGetANoteAndNoChart()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var a = CompareRuns.Finished("old a", CompareRuns.Fashion(), 10, epochs: 2);
         var b = CompareRuns.Finished("old b", CompareRuns.Fashion(), 12, epochs: 2);
         ctx.Store().InsertMany([a, b]);

@@ -7,16 +7,12 @@ using Dashboard.Web.Storage;
 
 namespace Dashboard.Tests.Compare;
 
-public sealed class RunTagsEditorTests : IDisposable
+public sealed class RunTagsEditorTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task TagsAreAddedRemovedAndSuggestedAndTheNoteIsSaved()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var store = ctx.Store();
         var other = store.Create(TrainingConfig.ReportControl, "other").Id;
         store.SetTags(other, ["baseline"]);

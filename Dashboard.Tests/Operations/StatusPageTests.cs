@@ -12,16 +12,12 @@ using Microsoft.Extensions.Time.Testing;
 namespace Dashboard.Tests.Operations;
 
 /// <summary>The status page's logic through bUnit, on the real services and a real LiteDB file.</summary>
-public sealed class StatusPageTests : IDisposable
+public sealed class StatusPageTests : ComponentTests
 {
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private BunitContext Context(RetentionOptions retention)
     {
-        var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        var ctx = NewContext();
         ctx.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
         ctx.Services.AddSingleton(Options.Create(retention));
         ctx.Services.AddSingleton<StorageCap>();
@@ -54,7 +50,7 @@ public sealed class StatusPageTests : IDisposable
         Assert.Equal("no cap", page.Find("[data-testid=status-cap]").TextContent);
         Assert.Empty(page.FindAll("[data-testid=status-refusal]"));
         // The write-ahead log counts: until LiteDB's checkpoint folds it in, it holds most of the bytes.
-        var onDisk = new FileInfo(store.DatabasePath).Length + new FileInfo(DatabaseSnapshot.LogFile(store.DatabasePath)).Length;
+        var onDisk = new FileInfo(store.DatabasePath).Length + new FileInfo(RunStore.LogFile(store.DatabasePath)).Length;
         Assert.Equal(StatusFormat.Bytes(onDisk), page.Find("[data-testid=status-database-bytes]").TextContent);
     }
 

@@ -24,12 +24,10 @@ public sealed class AdminPagesBrowserTests(Browser browser) : IClassFixture<Brow
     public async Task AnAdminMakesATokenSeesItOnceUsesItAndRevokesIt()
     {
         using var dir = new TempDirectory();
-        await using var app = new DashboardApp(dir.Path, Accounts.Mode());
-        app.WithUser("ann", Role.Admin);
-        var (page, consoleErrors) = await browser.NewPageAsync();
+        await using var app = new DashboardApp(dir.Path, Accounts.Mode()).WithUser("ann", Role.Admin);
+        var (page, consoleErrors) = await browser.NewSignedInPageAsync(app, "ann", returnPath: "/account/tokens");
         await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = app.BaseAddress.GetLeftPart(UriPartial.Authority) });
 
-        await Accounts.SignInAsync(page, app.BaseAddress, "ann", returnPath: "/account/tokens");
         await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync("ann");
         await Assertions.Expect(page.GetByTestId("user-role")).ToHaveTextAsync("Admin");
         await Assertions.Expect(page.GetByTestId("nav-users")).ToBeVisibleAsync();
@@ -82,10 +80,8 @@ public sealed class AdminPagesBrowserTests(Browser browser) : IClassFixture<Brow
     public async Task AnAdminAddsAUserWhoThenSignsInAsAMember()
     {
         using var dir = new TempDirectory();
-        await using var app = new DashboardApp(dir.Path, Accounts.Mode());
-        app.WithUser("ann", Role.Admin);
-        var (page, consoleErrors) = await browser.NewPageAsync();
-        await Accounts.SignInAsync(page, app.BaseAddress, "ann", returnPath: "/admin/users");
+        await using var app = new DashboardApp(dir.Path, Accounts.Mode()).WithUser("ann", Role.Admin);
+        var (page, consoleErrors) = await browser.NewSignedInPageAsync(app, "ann", returnPath: "/admin/users");
 
         await TypeAsync(page, "new-user-name", "carol");
         await TypeAsync(page, "new-user-password", "carols-password");
@@ -102,8 +98,7 @@ public sealed class AdminPagesBrowserTests(Browser browser) : IClassFixture<Brow
         await page.Mouse.MoveAsync(0, 800);
         await Browser.ScreenshotAsync(page, "users");
 
-        var (carolsPage, carolsErrors) = await browser.NewPageAsync();
-        await Accounts.SignInAsync(carolsPage, app.BaseAddress, "carol", "carols-password", returnPath: "/account/tokens");
+        var (carolsPage, carolsErrors) = await browser.NewSignedInPageAsync(app, "carol", "carols-password", returnPath: "/account/tokens");
         await Assertions.Expect(carolsPage.GetByTestId("user-name")).ToHaveTextAsync("carol");
         await Assertions.Expect(carolsPage.GetByTestId("user-role")).ToHaveTextAsync("Member");
         await Assertions.Expect(carolsPage.GetByTestId("nav-tokens")).ToBeVisibleAsync();

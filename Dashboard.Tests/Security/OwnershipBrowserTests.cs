@@ -20,8 +20,7 @@ public sealed class OwnershipBrowserTests(Browser browser) : IClassFixture<Brows
         var bobs = OwnershipTests.QueuedRun("bob's run", "bob");
         app.Store.InsertMany([alices, bobs]);
 
-        var (page, errors) = await browser.NewPageAsync();
-        await Accounts.SignInAsync(page, app.BaseAddress, "bob");
+        var (page, errors) = await browser.NewSignedInPageAsync(app, "bob");
 
         // The grid names each run's creator; "Mine" keeps bob's.
         await page.GetByTestId("cell-created-by").First.WaitForAsync();

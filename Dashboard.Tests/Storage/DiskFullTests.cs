@@ -19,11 +19,7 @@ public sealed class DiskFullTests
     {
         using var dir = new TempDirectory();
         using var disk = SmallDisk.Mount(Path.Combine(dir.Path, "disk"), megabytes: 48);
-        await using var app = new DashboardApp(disk.Path, new Dictionary<string, string?>
-        {
-            // Only the database on the small disk.
-            ["Dataset:Directory"] = Path.Combine(dir.Path, "fashion-mnist"),
-        });
+        await using var app = disk.StartDashboard(dir.Path);
         var intact = await app.WaitForFinishAsync(app.Training.Launch(Quick, "finished before the disk filled").Run!.Id);
         Assert.Equal(RunStatus.Completed, intact.Status);
         var intactWeights = app.Store.LoadWeights(intact.Id)!;

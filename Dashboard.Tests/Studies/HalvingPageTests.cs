@@ -14,12 +14,8 @@ using MudBlazor;
 namespace Dashboard.Tests.Studies;
 
 /// <summary>A halving study's page and builder through bUnit: rungs, decisions, the best-so-far curve, the budget preview.</summary>
-public sealed class HalvingPageTests : IDisposable
+public sealed class HalvingPageTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static readonly StudyDesign Design = new()
     {
         Name = "asha",
@@ -65,7 +61,7 @@ public sealed class HalvingPageTests : IDisposable
         return study;
     }
 
-    private BunitContext Context() => new BunitContext().AddDashboardServices(_dir.Path);
+    private BunitContext Context() => NewContext();
 
     [Fact]
     public async Task TheRungsShowWhoReachedEachPromotedOrStoppedAndWhy()

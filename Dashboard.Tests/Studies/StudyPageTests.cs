@@ -13,12 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dashboard.Tests.Studies;
 
 /// <summary>The study page's logic through bUnit: live progress from run events, then tables, curves and findings.</summary>
-public sealed class StudyPageTests : IDisposable
+public sealed class StudyPageTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     /// <summary>The report's study with every group finished as the report measured it, except the last two.</summary>
     private static Study Seed(BunitContext ctx)
     {
@@ -47,17 +43,10 @@ public sealed class StudyPageTests : IDisposable
         return CompareRuns.Fashion([.. Enumerable.Range(0, 10).Select(i => (i, (i + 1) % 10, perClass))]);
     }
 
-    private static BunitContext Context(string dir)
-    {
-        var ctx = new BunitContext().AddDashboardServices(dir);
-        ctx.Services.AddStudies();
-        return ctx;
-    }
-
     [Fact]
     public async Task ARunningStudyShowsLiveProgressThenItsResults()
     {
-        await using var ctx = Context(_dir.Path);
+        await using var ctx = NewContext();
         var study = Seed(ctx);
         var page = ctx.Render<StudyPage>(p => p.Add(x => x.Id, study.Id));
 
@@ -99,7 +88,7 @@ public sealed class StudyPageTests : IDisposable
     [Fact]
     public async Task OneClassesF1ReplacesTheMetricOnEveryParametersChart()
     {
-        await using var ctx = Context(_dir.Path);
+        await using var ctx = NewContext();
         var study = Seed(ctx);
         var store = ctx.Store();
         // The control and learning rate 0.01 kept per-class scores per epoch; learning rate 0.1 trained before they existed.
@@ -127,7 +116,7 @@ public sealed class StudyPageTests : IDisposable
     [Fact]
     public async Task AStudyWithoutPerClassScoresOffersNoClass()
     {
-        await using var ctx = Context(_dir.Path);
+        await using var ctx = NewContext();
         var study = Seed(ctx);
         var page = ctx.Render<StudyPage>(p => p.Add(x => x.Id, study.Id));
         Assert.Empty(page.FindAll("[data-testid=study-class]"));
@@ -136,7 +125,7 @@ public sealed class StudyPageTests : IDisposable
     [Fact]
     public async Task AnUnknownStudySaysSo()
     {
-        await using var ctx = Context(_dir.Path);
+        await using var ctx = NewContext();
         var page = ctx.Render<StudyPage>(p => p.Add(x => x.Id, Guid.NewGuid()));
         Assert.Contains("There is no study with the id", page.Find("[data-testid=study-not-found]").TextContent);
     }

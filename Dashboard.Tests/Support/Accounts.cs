@@ -41,6 +41,15 @@ public static class Accounts
         return client;
     }
 
+    /// <summary>A new page (<see cref="Browser.NewPageAsync"/>) on which <paramref name="name"/> has signed in, interactive at <paramref name="returnPath"/>.</summary>
+    public static async Task<(IPage Page, List<string> ConsoleErrors)> NewSignedInPageAsync(
+        this Browser browser, DashboardApp app, string name, string password = Password, string returnPath = "/runs")
+    {
+        var (page, errors) = await browser.NewPageAsync();
+        await SignInAsync(page, app.BaseAddress, name, password, returnPath);
+        return (page, errors);
+    }
+
     /// <summary>Signs <paramref name="name"/> in on the sign-in page and waits until the page it returns to is interactive.</summary>
     public static async Task SignInAsync(IPage page, Uri baseAddress, string name, string password = Password, string returnPath = "/runs")
     {

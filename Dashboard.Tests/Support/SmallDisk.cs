@@ -28,6 +28,10 @@ public sealed class SmallDisk : IDisposable
         return new SmallDisk(path);
     }
 
+    /// <summary>A dashboard whose database alone is on this disk; its data set folder is under <paramref name="elsewhere"/>.</summary>
+    public DashboardApp StartDashboard(string elsewhere) =>
+        new(Path, new Dictionary<string, string?> { ["Dataset:Directory"] = System.IO.Path.Combine(elsewhere, "fashion-mnist") });
+
     /// <summary>Writes <paramref name="name"/> until the disk has no room left (to the last 4 KB page); returns its path.</summary>
     public string Fill(string name)
     {

@@ -20,8 +20,7 @@ internal static class BunitServices
 {
     public static BunitContext AddDashboardServices(this BunitContext ctx, string dataDirectory)
     {
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
+        ctx.AddMudBlazor();
         ctx.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         ctx.Services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         ctx.Services.AddHttpClient();
@@ -57,7 +56,33 @@ internal static class BunitServices
         return ctx;
     }
 
+    /// <summary>MudBlazor's services, with JS interop loose: MudBlazor's components call JS whose answers the tests do not need.</summary>
+    public static BunitContext AddMudBlazor(this BunitContext ctx)
+    {
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        return ctx;
+    }
+
     public static RunStore Store(this BunitContext ctx) => ctx.Services.GetRequiredService<RunStore>();
 
     public static RunNotifier Notifier(this BunitContext ctx) => ctx.Services.GetRequiredService<RunNotifier>();
+}
+
+/// <summary>A class of component tests: each test has a temp directory of its own for the database of its contexts.</summary>
+public abstract class ComponentTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    /// <summary>Where the contexts' database (and data set folder) live.</summary>
+    protected string DataDirectory => _dir.Path;
+
+    /// <summary>A context with the dashboard's real services (<see cref="BunitServices.AddDashboardServices"/>).</summary>
+    protected BunitContext NewContext() => new BunitContext().AddDashboardServices(_dir.Path);
+
+    public void Dispose()
+    {
+        _dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }

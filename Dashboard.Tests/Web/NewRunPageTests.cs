@@ -13,12 +13,8 @@ using MudBlazor.Extensions;
 namespace Dashboard.Tests.Web;
 
 /// <summary>The New run form: validation per field, presets, CUDA where there is none, launch.</summary>
-public sealed class NewRunPageTests : IDisposable
+public sealed class NewRunPageTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static IRenderedComponent<MudNumericField<int>> IntField(IRenderedComponent<NewRun> page, string label) =>
         page.FindComponents<MudNumericField<int>>().Single(f => f.Instance.Label == label);
 
@@ -31,7 +27,7 @@ public sealed class NewRunPageTests : IDisposable
     [Fact]
     public async Task InvalidFieldsEachShowTheirOwnMessageAndNothingIsStored()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var page = ctx.Render<NewRun>();
 
         await Set(page, IntField(page, "Epochs").Instance, 0);
@@ -63,7 +59,7 @@ public sealed class NewRunPageTests : IDisposable
     [Fact]
     public async Task PresetsFillTheFields()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var page = ctx.Render<NewRun>();
         await Set(page, IntField(page, "Epochs").Instance, 99);
 
@@ -88,7 +84,7 @@ public sealed class NewRunPageTests : IDisposable
     [Fact]
     public async Task CudaIsRefusedBeforeLaunchWhereThereIsNone()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         ctx.Render<MudPopoverProvider>();
         var form = ctx.Render<RunConfigForm>(p => p
             .Add(f => f.Model, new RunFormModel())
@@ -127,7 +123,7 @@ public sealed class NewRunPageTests : IDisposable
     [Fact]
     public async Task MoreSettingsReachTheConfigAndOpenWhenOneOfThemIsWrong()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var page = ctx.Render<NewRun>();
         var schedule = page.FindComponents<MudSelect<ScheduleKind>>().Single();
         await page.InvokeAsync(() => schedule.Instance.ValueChanged.InvokeAsync(ScheduleKind.Step));
@@ -149,7 +145,7 @@ public sealed class NewRunPageTests : IDisposable
     [Fact]
     public async Task ALaunchStoresTheConfigAsEnteredAndOpensTheRunPage()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var page = ctx.Render<NewRun>();
         page.Find("[data-testid=preset-quick]").Click();
         await Set(page, TextField(page, "Run name (optional)").Instance, "  my quick run ");

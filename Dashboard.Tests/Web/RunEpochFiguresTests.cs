@@ -12,12 +12,8 @@ using MudBlazor;
 namespace Dashboard.Tests.Web;
 
 /// <summary>The run page's per-class and system charts: series from stored and live epochs, the metric picker, old runs.</summary>
-public sealed class RunEpochFiguresTests : IDisposable
+public sealed class RunEpochFiguresTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static EpochLines Lines(IRenderedComponent<RunEpochFigures> view, string testId) =>
         view.FindComponents<EpochLines>().Single(c => c.Instance.TestId == testId).Instance;
 
@@ -27,7 +23,7 @@ public sealed class RunEpochFiguresTests : IDisposable
     [Fact]
     public async Task StoredAndLiveEpochsDrawTenClassLinesAndTheSystemFigures()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var store = ctx.Store();
         var run = store.Create(TrainingConfig.ReportControl with { Epochs = 4 });
         store.Update(run.Id, r => r with { Status = RunStatus.Running });
@@ -67,7 +63,7 @@ public sealed class RunEpochFiguresTests : IDisposable
     [Fact]
     public async Task ARunTrainedBeforeTheFiguresSaysSoInsteadOfDrawingEmptyCharts()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var store = ctx.Store();
         var run = store.Create(TrainingConfig.ReportControl with { Epochs = 2 });
         store.AppendEpoch(run.Id, EpochFigureRuns.Old(1));
@@ -86,7 +82,7 @@ public sealed class RunEpochFiguresTests : IDisposable
     [Fact]
     public async Task ARunWaitingForItsFirstEpochShowsEmptyChartsThatFill()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var store = ctx.Store();
         var run = store.Create(TrainingConfig.ReportControl with { Epochs = 2 }) with { Status = RunStatus.Running, Worker = "gpu-box:42" };
         var view = ctx.Render<RunEpochFigures>(p => p.Add(x => x.Run, run));
@@ -103,7 +99,7 @@ public sealed class RunEpochFiguresTests : IDisposable
     [Fact]
     public async Task AFinishedRunWithoutEpochsShowsNoFigures()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var run = ctx.Store().Create(TrainingConfig.ReportControl) with { Status = RunStatus.Failed };
         var view = ctx.Render<RunEpochFigures>(p => p.Add(x => x.Run, run));
 

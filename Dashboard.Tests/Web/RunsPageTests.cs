@@ -12,12 +12,8 @@ using MudBlazor;
 namespace Dashboard.Tests.Web;
 
 /// <summary>The runs grid: its sorts and filters reach the store, live reloads, compare selection.</summary>
-public sealed class RunsPageTests : IDisposable
+public sealed class RunsPageTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     /// <summary>Eight runs, one a minute: statuses cycle, accuracy rises then falls so it differs from creation order.</summary>
     private static List<Run> Seed(RunStore store)
     {
@@ -53,7 +49,7 @@ public sealed class RunsPageTests : IDisposable
     [Fact]
     public async Task SortingAndFilteringInTheGridAreDoneByTheStore()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Seed(ctx.Store());
         var page = ctx.Render<RunsPage>();
 
@@ -101,7 +97,7 @@ public sealed class RunsPageTests : IDisposable
     [Fact]
     public async Task StatusIsAnyOfAndNestedConfigColumnsReachTheStore()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         Seed(ctx.Store());
         var page = ctx.Render<RunsPage>();
         page.WaitForAssertion(() => Assert.Equal(8, Names(page).Length));
@@ -127,7 +123,7 @@ public sealed class RunsPageTests : IDisposable
     [Fact]
     public async Task ANewRunAppearsWithoutReloadingThePage()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         Seed(ctx.Store());
         var page = ctx.Render<RunsPage>();
         page.WaitForAssertion(() => Assert.Equal(8, Names(page).Length));
@@ -142,7 +138,7 @@ public sealed class RunsPageTests : IDisposable
     [Fact]
     public async Task DeleteAsksFirstAndKeepsTheRunWhenTheUserSaysNo()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Seed(ctx.Store());
         var dialogs = ctx.Render<MudDialogProvider>();
         var page = ctx.Render<RunsPage>();
@@ -167,7 +163,7 @@ public sealed class RunsPageTests : IDisposable
     [Fact]
     public async Task CompareNeedsTwoToEightSelectedRuns()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var runs = Seed(ctx.Store());
         var page = ctx.Render<RunsPage>();
         page.WaitForAssertion(() => Assert.Equal(8, Names(page).Length));

@@ -11,19 +11,15 @@ using MudBlazor;
 namespace Dashboard.Tests.Web;
 
 /// <summary>The run page's logic: unknown ids, live points from run events, results, delete rules.</summary>
-public sealed class ViewRunPageTests : IDisposable
+public sealed class ViewRunPageTests : ComponentTests
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     private static ApexChart Chart(IRenderedComponent<ViewRun> page, string testId) =>
         page.FindComponents<ApexChart>().Single(c => c.Instance.TestId == testId).Instance;
 
     [Fact]
     public async Task AnUnknownIdSaysSoInsteadOfFailing()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var id = Guid.NewGuid();
         var page = ctx.Render<ViewRun>(p => p.Add(x => x.Id, id));
         Assert.Contains($"no run with the id {id}", page.Find("[data-testid=run-not-found]").TextContent);
@@ -32,7 +28,7 @@ public sealed class ViewRunPageTests : IDisposable
     [Fact]
     public async Task RunEventsPushPointsIntoTheChartsAndProgress()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var store = ctx.Store();
         var run = store.Create(TrainingConfig.ReportControl with { Epochs = 3 });
         store.Update(run.Id, r => r with { Status = RunStatus.Running });
@@ -65,7 +61,7 @@ public sealed class ViewRunPageTests : IDisposable
     [Fact]
     public async Task AFinishedRunShowsItsResultsAndDownloads()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var store = ctx.Store();
         var confusion = new ConfusionMatrix(Enumerable.Range(0, 10).Select(i => Enumerable.Range(0, 10).Select(j => i == j ? 90 : 1).ToArray()).ToArray());
         var report = ClassificationReport.From(confusion, Dashboard.Training.Data.FashionMnist.ClassNames);
@@ -93,7 +89,7 @@ public sealed class ViewRunPageTests : IDisposable
     [Fact]
     public async Task ARunningRunIsNotDeletedButTheUserIsToldToCancelFirst()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var snackbars = ctx.Services.GetService(typeof(ISnackbar)) as ISnackbar;
         var store = ctx.Store();
         var run = store.Create(TrainingConfig.ReportControl);
@@ -109,7 +105,7 @@ public sealed class ViewRunPageTests : IDisposable
     [Fact]
     public async Task AFinishEventTurnsTheLivePageIntoTheResultsPage()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var store = ctx.Store();
         var run = store.Create(TrainingConfig.ReportControl with { Epochs = 1 });
         store.Update(run.Id, r => r with { Status = RunStatus.Running });
@@ -129,7 +125,7 @@ public sealed class ViewRunPageTests : IDisposable
     [Fact]
     public async Task AScheduledRunWithAValidationSplitChartsTheLearningRateAndValidation()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var store = ctx.Store();
         var run = store.Create(TrainingConfig.ReportControl with { Epochs = 3, Schedule = Dashboard.Training.Schedules.ScheduleKind.Cosine, ValidationFraction = 0.1 });
         store.Update(run.Id, r => r with { Status = RunStatus.Running });
@@ -152,7 +148,7 @@ public sealed class ViewRunPageTests : IDisposable
     [Fact]
     public async Task AConstantLearningRateWithoutValidationKeepsTheReportsCharts()
     {
-        await using var ctx = new BunitContext().AddDashboardServices(_dir.Path);
+        await using var ctx = NewContext();
         var run = ctx.Store().Create(TrainingConfig.ReportControl with { Epochs = 3 });
         var page = ctx.Render<ViewRun>(p => p.Add(x => x.Id, run.Id));
         Assert.DoesNotContain(page.FindComponents<ApexChart>(), c => c.Instance.TestId == "chart-learning-rate");

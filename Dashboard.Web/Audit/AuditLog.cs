@@ -55,12 +55,20 @@ public sealed class AuditLog
         _runs = runs;
         _clock = clock;
         _logger = logger;
-        Entries.EnsureIndex(e => e.TimeUtc);
-        Entries.EnsureIndex(e => e.Actor);
-        Entries.EnsureIndex(e => e.Action);
+        Write(entries =>
+        {
+            entries.EnsureIndex(e => e.TimeUtc);
+            entries.EnsureIndex(e => e.Actor);
+            return entries.EnsureIndex(e => e.Action);
+        });
     }
 
-    private ILiteCollection<AuditEntry> Entries => _runs.GetCollection<AuditEntry>("audit");
+    private const string Collection = "audit";
+
+    private ILiteCollection<AuditEntry> Entries => _runs.GetCollection<AuditEntry>(Collection);
+
+    // Through the store's rule for writes, so that a full disk rolls the entry back and reopens the database as for any other write.
+    private T Write<T>(Func<ILiteCollection<AuditEntry>, T> work) => _runs.WriteTo(Collection, work);
 
     /// <summary>Records an action. A failure to record (a full disk) is logged, never thrown: the action already happened.</summary>
     public void Record(Actor actor, string action, string target = "", string? detail = null, string? address = null) =>
@@ -71,7 +79,7 @@ public sealed class AuditLog
         var entry = new AuditEntry { TimeUtc = _clock.GetUtcNow().UtcDateTime, Actor = actor, Action = action, Target = target, Detail = detail, Address = address };
         try
         {
-            Entries.Insert(entry);
+            Write(entries => entries.Insert(entry));
             if (Interlocked.Increment(ref _sinceTrim) >= TrimEvery) Trim();
         }
         catch (Exception e) when (e is LiteException or IOException)
@@ -83,10 +91,14 @@ public sealed class AuditLog
     private void Trim()
     {
         _sinceTrim = 0;
-        var excess = Entries.Count() - MaxEntries;
-        if (excess <= 0) return;
-        if (Entries.Query().OrderBy(e => e.Id).Skip(excess).Limit(1).ToList() is [var oldestKept])
-            Entries.DeleteMany(e => e.Id < oldestKept.Id);
+        Write(entries =>
+        {
+            var excess = entries.Count() - MaxEntries;
+            if (excess <= 0) return 0;
+            return entries.Query().OrderBy(e => e.Id).Skip(excess).Limit(1).ToList() is [var oldestKept]
+                ? entries.DeleteMany(e => e.Id < oldestKept.Id)
+                : 0;
+        });
     }
 
     /// <summary>A page of entries, newest first, optionally only one actor's or one action's.</summary>

@@ -150,7 +150,7 @@ public static class DashboardCommands
     /// <summary>Moves the database (and its write-ahead log) to NAME.before-restore; null if there was none.</summary>
     private static string? SetAside(string database)
     {
-        var log = DatabaseSnapshot.LogFile(database);
+        var log = RunStore.LogFile(database);
         if (!File.Exists(database))
         {
             File.Delete(log);
@@ -159,7 +159,7 @@ public static class DashboardCommands
         var aside = database + ".before-restore";
         if (File.Exists(aside)) aside += "-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         File.Move(database, aside);
-        if (File.Exists(log)) File.Move(log, DatabaseSnapshot.LogFile(aside));
+        if (File.Exists(log)) File.Move(log, RunStore.LogFile(aside));
         return aside;
     }
 }

@@ -28,7 +28,7 @@ public static class DatabaseSnapshot
     {
         var partial = targetPath + ".partial";
         File.Delete(partial);
-        File.Delete(LogFile(partial));
+        File.Delete(RunStore.LogFile(partial));
         source.BeginTrans();
         try
         {
@@ -125,9 +125,4 @@ public static class DatabaseSnapshot
         while ((read = stream.Read(buffer)) > 0) total += read;
         return total;
     }
-
-    /// <summary>LiteDB 5's write-ahead log beside a database file: <c>NAME-log.EXT</c>.</summary>
-    public static string LogFile(string databasePath) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databasePath))!,
-            Path.GetFileNameWithoutExtension(databasePath) + "-log" + Path.GetExtension(databasePath));
 }

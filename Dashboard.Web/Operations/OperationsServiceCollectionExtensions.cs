@@ -1,5 +1,6 @@
 using Dashboard.Web.Operations;
 using Dashboard.Web.Storage;
+using Dashboard.Web.Training;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,6 +19,7 @@ public static class OperationsServiceCollectionExtensions
         services.AddSingleton(sp => DatabaseLock.Acquire(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DatabasePath));
         services.AddHostedService<LockAddressPublisher>();
         services.AddSingleton<StorageCap>();
+        services.AddSingleton<ILaunchGate>(sp => sp.GetRequiredService<StorageCap>());
         services.AddSingleton<BackupService>();
         services.AddSingleton<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());

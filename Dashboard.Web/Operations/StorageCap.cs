@@ -1,4 +1,5 @@
 using Dashboard.Web.Storage;
+using Dashboard.Web.Training;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Web.Operations;
@@ -7,10 +8,10 @@ namespace Dashboard.Web.Operations;
 /// Retention:MaxDatabaseBytes. At the cap new work is refused rather than finished results deleted:
 /// what to give up is the operator's choice (docs/decisions/0015-lock-backup-retention.md).
 /// </summary>
-public sealed class StorageCap(RunStore store, IOptions<RetentionOptions> options)
+public sealed class StorageCap(RunStore store, IOptions<RetentionOptions> options) : ILaunchGate
 {
     /// <summary>Bytes the database occupies on disk: the file and its write-ahead log.</summary>
-    public long DatabaseBytes() => FileLength(store.DatabasePath) + FileLength(DatabaseSnapshot.LogFile(store.DatabasePath));
+    public long DatabaseBytes() => FileLength(store.DatabasePath) + FileLength(RunStore.LogFile(store.DatabasePath));
 
     /// <summary>Why new runs are refused now, or null when they are accepted.</summary>
     public string? LaunchRefusal()

@@ -49,6 +49,11 @@ public sealed partial class RunStore : IDisposable
 
     public string DatabasePath { get; }
 
+    /// <summary>LiteDB 5's write-ahead log beside a database file: <c>NAME-log.EXT</c>.</summary>
+    public static string LogFile(string databasePath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databasePath))!,
+            Path.GetFileNameWithoutExtension(databasePath) + "-log" + Path.GetExtension(databasePath));
+
     /// <summary>Refuses a file that exists, is not empty and is not a LiteDB file, before LiteDB can touch it.</summary>
     internal static void EnsureLiteDbOrNew(string path)
     {
@@ -74,7 +79,7 @@ public sealed partial class RunStore : IDisposable
     private static string? TruncationOf(string path, byte[] header, int read)
     {
         // A write-ahead log beside the file holds pages that LiteDB copies in when it opens; only a file without one must be whole.
-        var log = Operations.DatabaseSnapshot.LogFile(path);
+        var log = LogFile(path);
         if (File.Exists(log) && new FileInfo(log).Length > 0) return null;
         var length = new FileInfo(path).Length;
         if (read < HeaderBytes || length % PageBytes != 0)
@@ -203,6 +208,14 @@ public sealed partial class RunStore : IDisposable
     /// Ask again for each use: the database is reopened after a write fails on a full disk.
     /// </summary>
     internal ILiteCollection<T> GetCollection<T>(string name) => _db.GetCollection<T>(name);
+
+    /// <summary>
+    /// Writes to another collection of this database under the store's own rule for writes (see <c>Write</c>): one
+    /// transaction under the write lock, and on a full disk nothing kept, the database reopened and a
+    /// <see cref="DiskFullException"/> thrown.
+    /// </summary>
+    internal T WriteTo<TDocument, T>(string collection, Func<ILiteCollection<TDocument>, T> work) =>
+        Write(() => work(_db.GetCollection<TDocument>(collection)));
 
     /// <summary>The open database, for operator tasks that read it whole (backup snapshots).</summary>
     internal LiteDatabase Database => _db;

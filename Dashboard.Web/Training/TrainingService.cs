@@ -1,7 +1,6 @@
 using Dashboard.Training;
 using Dashboard.Training.Runtime;
 using Dashboard.Web.Events;
-using Dashboard.Web.Operations;
 using Dashboard.Web.Prediction;
 using Dashboard.Web.Storage;
 
@@ -11,12 +10,12 @@ namespace Dashboard.Web.Training;
 /// A run's life as users see it: launch, ensembles, resume and cancel, with their rules. What runs the queued
 /// runs is an <see cref="IRunRunner"/>: this process (<see cref="InProcessRunner"/>) or training workers.
 /// </summary>
-public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRunner runner, StorageCap? storageCap = null)
+public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRunner runner, ILaunchGate? launchGate = null)
 {
     private readonly RunStore _store = store;
     private readonly RunNotifier _notifier = notifier;
     private readonly IRunRunner _runner = runner;
-    private readonly StorageCap? _storageCap = storageCap;
+    private readonly ILaunchGate? _launchGate = launchGate;
 
     /// <summary>Fewest and most members of an ensemble.</summary>
     public const int MinEnsembleMembers = 2, MaxEnsembleMembers = Predictor.MaxRuns;
@@ -40,7 +39,7 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
         var errors = config.Validate(CudaAvailable);
         if (name is { Length: > MaxNameLength }) errors = [.. errors, NameTooLong(name)];
         if (errors.Count > 0) return new LaunchResult(null, errors);
-        if (_storageCap?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
+        if (_launchGate?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
         return Enqueue(_store.Create(config, name, createdBy, pauseAfterEpoch));
     }
 
@@ -54,7 +53,7 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
             ? $"An ensemble has {MinEnsembleMembers} to {MaxEnsembleMembers} members; {memberIds.Count} were given."
             : memberIds.Distinct().Count() != memberIds.Count ? "A run is listed more than once." : null;
         if (error is not null) return new LaunchResult(null, [new ConfigError("runIds", error)]);
-        if (_storageCap?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
+        if (_launchGate?.LaunchRefusal() is { } full) return new LaunchResult(null, [new ConfigError("", full)]);
         var members = new List<Run>();
         foreach (var id in memberIds)
         {
@@ -105,7 +104,7 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
     /// <summary>Queues <paramref name="run"/> again if its status is still one of <paramref name="allowed"/> (checked under the store's lock, so two clicks queue it once).</summary>
     private ResumeResult Requeue(Run run, Func<RunStatus, bool> allowed, Func<Run, Run> change)
     {
-        if (_storageCap?.LaunchRefusal() is { } full) return new ResumeResult(run, full);
+        if (_launchGate?.LaunchRefusal() is { } full) return new ResumeResult(run, full);
         var requeued = false;
         var updated = _store.Update(run.Id, r =>
         {

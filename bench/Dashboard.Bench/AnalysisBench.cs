@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Dashboard.Bench.Harness;
 using Dashboard.Training;
 using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
@@ -95,18 +96,8 @@ internal static class AnalysisBench
 
     private static async Task InBrowserAsync(string dbPath, int loads, string? screenshots)
     {
-        var port = RunsPageBench.FreePort();
-        using var web = RunsPageBench.StartDashboard(dbPath, port);
-        var baseUrl = $"http://127.0.0.1:{port}/";
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        await RunsPageBench.WaitUntilUpAsync(http);
-
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var dashboard = await DashboardInBrowser.StartAsync(dbPath);
+        var (baseUrl, browser) = (dashboard.BaseUrl, dashboard.Browser);
         var parallel = new List<double>();
         var importance = new List<double>();
         var open = new List<double>();
@@ -141,7 +132,6 @@ internal static class AnalysisBench
         RunsPageBench.Print("browser: data arrived → parallel coordinates drawn", parallel);
         RunsPageBench.Print("browser: data arrived → importance shown", importance);
         RunsPageBench.Print("browser: navigation → both shown", open);
-        web.Kill(entireProcessTree: true);
     }
 
     private static void Seed(string dbPath, int count)

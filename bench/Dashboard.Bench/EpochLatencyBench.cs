@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Playwright;
+using Dashboard.Bench.Harness;
 
 namespace Dashboard.Bench;
 
@@ -16,18 +16,8 @@ internal static class EpochLatencyBench
         var epochs = a.Int("epochs") ?? 8;
         var subset = a.Int("train-subset") ?? 4000;
         var dir = Directory.CreateTempSubdirectory("dashboard-latency-bench-").FullName;
-        var port = RunsPageBench.FreePort();
-        using var web = RunsPageBench.StartDashboard(Path.Combine(dir, "dashboard.db"), port);
-        var baseUrl = $"http://127.0.0.1:{port}/";
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        await RunsPageBench.WaitUntilUpAsync(http);
-
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        });
+        await using var dashboard = await DashboardInBrowser.StartAsync(Path.Combine(dir, "dashboard.db"));
+        var (baseUrl, http, browser) = (dashboard.BaseUrl, dashboard.Http, dashboard.Browser);
         // A first run warms the data set and the JIT, so the measured run's first epoch is not special.
         var warm = await LaunchAsync(http, 1, 1000);
         await WaitForStatusAsync(http, warm, "Completed");
@@ -71,7 +61,7 @@ internal static class EpochLatencyBench
             return 1;
         }
         RunsPageBench.Print($"epoch end → browser chart over {latencies.Count} epochs", latencies);
-        web.Kill(entireProcessTree: true);
+        await dashboard.DisposeAsync();
         Directory.Delete(dir, recursive: true);
         return 0;
     }

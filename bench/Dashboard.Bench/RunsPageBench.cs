@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Dashboard.Bench.Harness;
 using Dashboard.Training;
 using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
@@ -41,19 +42,10 @@ internal static class RunsPageBench
             }));
         }
 
-        var port = FreePort();
-        using var web = StartDashboard(dbPath, port);
-        var baseUrl = $"http://127.0.0.1:{port}/";
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        await WaitUntilUpAsync(http);
+        await using var dashboard = await DashboardInBrowser.StartAsync(dbPath);
+        var (baseUrl, http, browser) = (dashboard.BaseUrl, dashboard.Http, dashboard.Browser);
         await ReportAsync("API GET /api/runs (first page)", repeat, async () => (await http.GetAsync("api/runs?take=25")).EnsureSuccessStatusCode());
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
         var times = new List<double>();
         for (var i = 0; i < Math.Min(repeat, 10); i++)
         {
@@ -66,7 +58,7 @@ internal static class RunsPageBench
             await page.CloseAsync();
         }
         Print("browser: open /runs until the first rows show", times);
-        web.Kill(entireProcessTree: true);
+        await dashboard.DisposeAsync();
         Directory.Delete(dir, recursive: true);
         return 0;
     }

@@ -304,7 +304,7 @@ public sealed class KillStorm : IAsyncDisposable
     /// </summary>
     private async Task<(string Evidence, Guid? RunId)?> AimAtCheckpointWriteAsync(HubEvent lastBatch, CancellationToken token)
     {
-        var files = new[] { _settings.DatabasePath, Path.ChangeExtension(_settings.DatabasePath, null) + "-log.db" };
+        var files = new[] { _settings.DatabasePath, Dashboard.Web.Storage.RunStore.LogFile(_settings.DatabasePath) };
         var before = files.Select(Signature).ToArray();
         while (true)
         {
