@@ -69,8 +69,8 @@ public static class DashboardWebExtensions
     {
         // Open the database at start-up, so a bad file stops the app with its message instead of failing the first request.
         app.Services.GetRequiredService<RunStore>();
-        // The audit log creates its collection's indexes when first made: at start-up, not in the first run change,
-        // which on a full disk failed with LiteDB's engine closed under the store's feet (DiskFullApiTests).
+        // The audit log creates its collection's indexes when first made: at start-up, so a full disk shows at once
+        // (through the store's write rule, like any write) rather than in the first run change.
         app.Services.GetRequiredService<Dashboard.Web.Audit.AuditLog>();
 
         if (!app.Environment.IsDevelopment())
