@@ -84,6 +84,20 @@ public sealed class JobQueueDownTests(ITestOutputHelper output)
         var html = await http.GetStringAsync("status");
         Assert.DoesNotContain("job-queue-unreachable", html);
         Assert.Contains("reachable.", html);
+
+        // Down again while the dashboard is connected (its pooled connections die): a launch is still answered at once.
+        await postgres.StopAsync();
+        var launch = Stopwatch.StartNew();
+        var second = await LaunchAsync(http, "launched after PostgreSQL stopped");
+        output.WriteLine($"a launch just after PostgreSQL stopped answered in {launch.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(launch.Elapsed < TimeSpan.FromSeconds(10), $"the launch took {launch.Elapsed}");
+        Assert.True(second.GetProperty("awaitsJobQueue").GetBoolean(), $"the run was not kept waiting: {second}");
+        await postgres.StartAgainAsync();
+        var secondId = second.GetProperty("id").GetGuid();
+        await WaitForRunAsync(http, secondId, r => !r.GetProperty("awaitsJobQueue").GetBoolean(), TimeSpan.FromSeconds(30), "handed to the job queue");
+        enqueued = Storage(postgres).GetMonitoringApi().EnqueuedJobs("cpu", 0, 100)
+            .Select(j => j.Value.Job).Where(j => j?.Type == typeof(ITrainRunJob)).ToList();
+        Assert.Equal(new[] { runId, secondId }.Order(), enqueued.Select(j => (Guid)j!.Args[0]).Order());
     }
 
     private static Dictionary<string, string?> WorkersMode(int port) => new()

@@ -90,6 +90,16 @@ public sealed class PostgresServer : IAsyncDisposable
         await StartServerAsync();
     }
 
+    /// <summary>Stops the server (a clean, fast stop) until <see cref="StartAgainAsync"/>; its data and port are kept.</summary>
+    public async Task StopAsync()
+    {
+        await StopAsync("fast");
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync()"/> again, on the same data directory and port.</summary>
+    public Task StartAgainAsync() => StartServerAsync();
+
     public async Task<NpgsqlConnection> OpenAsync()
     {
         var connection = new NpgsqlConnection(ConnectionString);

@@ -31,7 +31,7 @@ public sealed class HangfireRunner(IBackgroundJobClient jobs, InProcessRunner in
             Wait(id, state);
             return null;
         }
-        if (!TryHandOver(id)) Wait(id, health.State!);
+        if (!health.PrepareNow() || !TryHandOver(id)) Wait(id, health.State!);
         return null;
     }
 

@@ -27,9 +27,9 @@ public sealed record JobQueueState(string Endpoint, bool Checked, DateTime? Unre
 public sealed class JobQueueHealth(IOptions<JobQueueOptions> queue, IOptions<TrainingOptions> training, IOptions<WorkersOptions> options,
     RunStore store, IServiceProvider services, TimeProvider clock, ILogger<JobQueueHealth> logger) : BackgroundService
 {
-    private readonly Lock _lock = new();
+    private readonly Lock _lock = new(), _schemaLock = new();
+    private volatile bool _schemaReady;
     private JobQueueState? _state;
-    private bool _schemaReady;
 
     /// <summary>Null in InProcess mode (nothing to reach).</summary>
     public JobQueueState? State
@@ -84,12 +84,7 @@ public sealed class JobQueueHealth(IOptions<JobQueueOptions> queue, IOptions<Tra
             await connection.OpenAsync(cancellationToken);
             await using (var probe = new NpgsqlCommand("SELECT 1", connection))
                 await probe.ExecuteScalarAsync(cancellationToken);
-            if (!_schemaReady)
-            {
-                // Hangfire.PostgreSql's own installer, as PrepareSchemaIfNecessary would run it; idempotent.
-                PostgreSqlObjectsInstaller.Install(connection, queue.Value.StorageOptions().SchemaName);
-                _schemaReady = true;
-            }
+            PrepareSchema(connection);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException
                                       || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -99,6 +94,41 @@ public sealed class JobQueueHealth(IOptions<JobQueueOptions> queue, IOptions<Tra
         }
         Set(reachable: true, null);
         HandOver();
+    }
+
+    /// <summary>
+    /// For a launch that comes before the first check prepared the schema (seconds after the start): prepares it now,
+    /// so that the run's job can be written. False when PostgreSQL cannot be reached (recorded in <see cref="State"/>).
+    /// Synchronous, as the launch is: a connect is bounded by <c>JobQueue:ConnectTimeout</c>.
+    /// </summary>
+    public bool PrepareNow()
+    {
+        if (_schemaReady) return true;
+        try
+        {
+            using var connection = new NpgsqlConnection(queue.Value.EffectiveConnectionString());
+            connection.Open();
+            PrepareSchema(connection);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            Set(reachable: false, e);
+            return false;
+        }
+        Set(reachable: true, null);
+        return true;
+    }
+
+    private void PrepareSchema(NpgsqlConnection connection)
+    {
+        // Once per process, and never two at once: the installer's serializable transactions would fail each other.
+        lock (_schemaLock)
+        {
+            if (_schemaReady) return;
+            // Hangfire.PostgreSql's own installer, as PrepareSchemaIfNecessary would run it; idempotent.
+            PostgreSqlObjectsInstaller.Install(connection, queue.Value.StorageOptions().SchemaName);
+            _schemaReady = true;
+        }
     }
 
     /// <summary>Hands every run queued while PostgreSQL was unreachable to Hangfire, oldest first; stops at the first failure.</summary>
