@@ -100,6 +100,16 @@ public sealed class JobQueueDownTests(ITestOutputHelper output)
         Assert.Equal(new[] { runId, secondId }.Order(), enqueued.Select(j => (Guid)j!.Args[0]).Order());
     }
 
+    [Fact]
+    public async Task ABadJobQueueSettingStopsTheStartWithItsName()
+    {
+        using var data = new TempDirectory();
+        var settings = WorkersMode(PostgresServer.FreePort());
+        settings["JobQueue__ConnectTimeout"] = "00:10:00";
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => DashboardProcess.StartAsync(data.Path, settings, StartDeadline));
+        Assert.Contains("ConnectTimeout", refused.Message);
+    }
+
     private static Dictionary<string, string?> WorkersMode(int port) => new()
     {
         ["Training__Mode"] = "Workers",
