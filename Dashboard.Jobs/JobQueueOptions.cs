@@ -37,6 +37,13 @@ public sealed class JobQueueOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
     public TimeSpan DistributedLockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long opening a connection may take before it fails (Npgsql's <c>Timeout</c>, 15 s by default), unless the
+    /// connection string sets <c>Timeout=</c> itself. A host that drops packets then costs a caller this long, not 15 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))
@@ -59,8 +66,29 @@ public sealed class JobQueueOptions : IValidatableObject
             yield return new ValidationResult($"ConnectionStrings:{ConnectionStringName} is not a valid PostgreSQL connection string: {problem}", [nameof(ConnectionString)]);
     }
 
-    /// <summary>The storage options that follow from these settings; one place, so that all processes agree.</summary>
-    public PostgreSqlStorageOptions StorageOptions() => new()
+    /// <summary>The connection string to use: <see cref="ConnectionString"/> with <see cref="ConnectTimeout"/> unless it sets one.</summary>
+    public string EffectiveConnectionString()
+    {
+        var given = new NpgsqlConnectionStringBuilder(ConnectionString);
+        // NpgsqlConnectionStringBuilder reports every keyword as present; the plain builder only those written.
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = ConnectionString };
+        if (!written.ContainsKey("Timeout")) given.Timeout = (int)Math.Ceiling(ConnectTimeout.TotalSeconds);
+        return given.ConnectionString;
+    }
+
+    /// <summary>Where the queue's PostgreSQL is, for messages: <c>host:port</c>.</summary>
+    public string Endpoint()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        return $"{builder.Host}:{builder.Port}";
+    }
+
+    /// <summary>
+    /// The storage options that follow from these settings; one place, so that all processes agree.
+    /// <paramref name="prepareSchema"/> false: making the storage touches no network (the dashboard prepares the schema
+    /// itself in the background, <c>JobQueueHealth</c>, so that it starts while PostgreSQL is down; decision 0026).
+    /// </summary>
+    public PostgreSqlStorageOptions StorageOptions(bool prepareSchema = true) => new()
     {
         InvisibilityTimeout = InvisibilityTimeout,
         // Without it a job that runs longer than InvisibilityTimeout is handed to a second worker while the first
@@ -69,7 +97,7 @@ public sealed class JobQueueOptions : IValidatableObject
         QueuePollInterval = QueuePollInterval,
         // LISTEN/NOTIFY: an idle worker starts a new job at once instead of at its next poll.
         EnableLongPolling = true,
-        PrepareSchemaIfNecessary = true,
+        PrepareSchemaIfNecessary = prepareSchema,
         DistributedLockTimeout = DistributedLockTimeout,
     };
 }

@@ -40,8 +40,11 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private string LogFile => Path.Combine(_directory, "server.log");
 
-    /// <summary>initdb, start, create the database; about 2 s here. Fails with what the tools said.</summary>
-    public static async Task<PostgresServer> StartAsync()
+    /// <summary>
+    /// initdb, start, create the database; about 2 s here. Fails with what the tools said. <paramref name="port"/>: the
+    /// port to listen on (one that a process under test already points at), else a free one.
+    /// </summary>
+    public static async Task<PostgresServer> StartAsync(int? port = null)
     {
         var bin = FindBinaries();
         var directory = Path.Combine(Path.GetTempPath(), "dashboard-postgres-" + Guid.NewGuid().ToString("N"));
@@ -51,7 +54,15 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             if (server._runAs is { } user) await RunAsync("chown", ["-R", $"{user}:", directory], "chown of the server's directory");
             await server.RunToolAsync("initdb", ["-D", server.DataDirectory, "-A", "trust", "-U", User, "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"]);
-            await server.StartOnFreePortAsync();
+            if (port is { } given)
+            {
+                server.Port = given;
+                await server.StartServerAsync();
+            }
+            else
+            {
+                await server.StartOnFreePortAsync();
+            }
             await using (var connection = new NpgsqlConnection(server.ConnectionStringFor("postgres")))
             {
                 await connection.OpenAsync();
@@ -78,6 +89,16 @@ public sealed class PostgresServer : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await StartServerAsync();
     }
+
+    /// <summary>Stops the server (a clean, fast stop) until <see cref="StartAgainAsync"/>; its data and port are kept.</summary>
+    public async Task StopAsync()
+    {
+        await StopAsync("fast");
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync()"/> again, on the same data directory and port.</summary>
+    public Task StartAgainAsync() => StartServerAsync();
 
     public async Task<NpgsqlConnection> OpenAsync()
     {
@@ -209,7 +230,8 @@ public sealed class PostgresServer : IAsyncDisposable
     [DllImport("libc", SetLastError = false)]
     private static extern uint geteuid();
 
-    private static int FreePort()
+    /// <summary>A port of 127.0.0.1 that nothing listens on when this returns.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,18 +1,23 @@
 using Dashboard.Training;
 using Dashboard.Web.Storage;
 using Dashboard.Web.Training;
+using Dashboard.Web.Workers;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Web.Operations;
 
-/// <summary>GET /api/status and the status page: storage, disk, queue and retention, read now.</summary>
+/// <summary>
+/// GET /api/status and the status page: storage, disk, queue and retention, read now; in Training:Mode = Workers also
+/// whether the workers' job queue (PostgreSQL) can be reached (null in InProcess mode).
+/// </summary>
 public sealed record StatusReport(
     string DatabasePath,
     long DatabaseBytes,
     ArtifactBytes ArtifactBytes,
     long? FreeDiskBytes,
     QueueStatus Queue,
-    RetentionStatus Retention);
+    RetentionStatus Retention,
+    JobQueueState? JobQueue = null);
 
 /// <summary>The run in training (null when idle) and how many wait.</summary>
 public sealed record QueueStatus(RunningRun? Running, int QueuedCount);
@@ -33,7 +38,8 @@ public sealed class StatusReader(
     TrainingService training,
     StorageCap cap,
     RetentionService retention,
-    IOptions<RetentionOptions> options)
+    IOptions<RetentionOptions> options,
+    JobQueueHealth? jobQueue = null)
 {
     public StatusReport Read()
     {
@@ -44,7 +50,8 @@ public sealed class StatusReader(
             ArtifactSizes.ByKind(store),
             FreeDiskBytes(store.DatabasePath),
             ReadQueue(),
-            new RetentionStatus(o.CheckpointMaxAgeDays, o.MaxDatabaseBytes, o.Interval, cap.LaunchRefusal(), retention.LastPass));
+            new RetentionStatus(o.CheckpointMaxAgeDays, o.MaxDatabaseBytes, o.Interval, cap.LaunchRefusal(), retention.LastPass),
+            jobQueue?.State);
     }
 
     private QueueStatus ReadQueue()

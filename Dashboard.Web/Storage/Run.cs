@@ -75,6 +75,12 @@ public sealed record Run
     /// </summary>
     public Guid? Lease { get; init; }
 
+    /// <summary>
+    /// Training:Mode = Workers: Queued in this database but not yet handed to the workers' job queue, because PostgreSQL
+    /// could not be reached; <c>JobQueueHealth</c> hands it over once it can (decision 0026).
+    /// </summary>
+    public bool AwaitsJobQueue { get; init; }
+
     [LiteDB.BsonIgnore]
     public bool IsEnsemble => EnsembleMembers is { Count: > 0 };
 

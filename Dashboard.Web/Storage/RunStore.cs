@@ -258,6 +258,10 @@ public sealed partial class RunStore : IDisposable
         return _runs.Find(r => r.Status == RunStatus.Queued).OrderBy(r => r.CreatedUtc).ToList();
     });
 
+    /// <summary>Queued runs still to be handed to the workers' job queue, oldest first.</summary>
+    public IReadOnlyList<Run> AwaitingJobQueue() =>
+        _runs.Find(r => r.Status == RunStatus.Queued && r.AwaitsJobQueue).OrderBy(r => r.CreatedUtc).ToList();
+
     /// <summary>Queued or running runs that a worker has claimed.</summary>
     public IReadOnlyList<Run> ClaimedRuns() =>
         _runs.Find(r => r.Lease != null && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)).ToList();

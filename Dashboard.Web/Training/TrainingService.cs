@@ -118,7 +118,8 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
             return new ResumeResult(run, refusal);
         }
         _notifier.Publish(new RunQueued(run.Id, run.Name));
-        return new ResumeResult(updated, null);
+        // Read again: the runner may have said why it waits (the workers' job queue unreachable).
+        return new ResumeResult(_store.Get(run.Id) ?? updated, null);
     }
 
     private static ConfigError NameTooLong(string name) => new("name", $"A name has at most {MaxNameLength} characters (got {name.Length:N0}).");
@@ -132,7 +133,7 @@ public sealed class TrainingService(RunStore store, RunNotifier notifier, IRunRu
             return new LaunchResult(null, [new ConfigError("", refusal)]);
         }
         _notifier.Publish(new RunQueued(run.Id, run.Name));
-        return new LaunchResult(run, []);
+        return new LaunchResult(_store.Get(run.Id) ?? run, []);
     }
 
     /// <summary>Cancels a queued or running run, wherever it runs. False if it does not exist or has already finished.</summary>

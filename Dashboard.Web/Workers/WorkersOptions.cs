@@ -14,4 +14,8 @@ public sealed class WorkersOptions
     /// <summary>How often the watchdog looks for lost workers.</summary>
     [Range(1, 60)]
     public int CheckEverySeconds { get; set; } = 5;
+
+    /// <summary>How often the dashboard checks that the job queue's PostgreSQL can be reached, and hands it the runs queued while it could not.</summary>
+    [Range(1, 60)]
+    public int JobQueueCheckSeconds { get; set; } = 5;
 }
