@@ -29,8 +29,14 @@ public sealed class SmallDisk : IDisposable
     }
 
     /// <summary>A dashboard whose database alone is on this disk; its data set folder is under <paramref name="elsewhere"/>.</summary>
-    public DashboardApp StartDashboard(string elsewhere) =>
-        new(Path, new Dictionary<string, string?> { ["Dataset:Directory"] = System.IO.Path.Combine(elsewhere, "fashion-mnist") });
+    public DashboardApp StartDashboard(string elsewhere, IDictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Dataset:Directory"] = System.IO.Path.Combine(elsewhere, "fashion-mnist"),
+        };
+        return new(Path, all);
+    }
 
     /// <summary>Writes <paramref name="name"/> until the disk has no room left (to the last 4 KB page); returns its path.</summary>
     public string Fill(string name)

@@ -38,6 +38,7 @@ public sealed class ApiTokenStore
     public const string SecretPrefix = "dsh_";
     public const int MaxNameLength = 100, MaxTokensPerUser = 50;
     private static readonly TimeSpan LastUseResolution = TimeSpan.FromMinutes(1);
+    private const string Collection = "tokens";
     private readonly RunStore _runs;
     private readonly TimeProvider _clock;
 
@@ -45,13 +46,21 @@ public sealed class ApiTokenStore
     {
         _runs = runs;
         _clock = clock;
-        Tokens.EnsureIndex(t => t.Hash, unique: true);
-        Tokens.EnsureIndex(t => t.Owner);
+        Write(tokens =>
+        {
+            tokens.EnsureIndex(t => t.Hash, unique: true);
+            return tokens.EnsureIndex(t => t.Owner);
+        });
     }
 
-    private ILiteCollection<ApiToken> Tokens => _runs.GetCollection<ApiToken>("tokens");
+    // Asked for at each use: the run store reopens the database after a write fails on a full disk.
+    private ILiteCollection<ApiToken> Tokens => _runs.GetCollection<ApiToken>(Collection);
+
+    // Through the store's rule for writes: on a full disk nothing is kept, the database is reopened and DiskFullException thrown.
+    private T Write<T>(Func<ILiteCollection<ApiToken>, T> work) => _runs.WriteTo(Collection, work);
 
     /// <summary>Makes a token for <paramref name="owner"/>; the error says why not (nothing is stored then).</summary>
+    /// <exception cref="DiskFullException">The disk was full; no token was stored.</exception>
     public (CreatedToken? Created, string? Error) Create(string owner, string name, Role role, DateTime? expiresUtc)
     {
         name = name.Trim();
@@ -64,7 +73,7 @@ public sealed class ApiTokenStore
             Id = Guid.NewGuid(), Owner = owner, Name = name, Role = role, Hash = HashOf(secret), Prefix = secret[..10],
             CreatedUtc = _clock.GetUtcNow().UtcDateTime, ExpiresUtc = expiresUtc,
         };
-        Tokens.Insert(token);
+        Write(tokens => tokens.Insert(token));
         return (new CreatedToken(token, secret), null);
     }
 
@@ -84,7 +93,7 @@ public sealed class ApiTokenStore
         var now = _clock.GetUtcNow().UtcDateTime;
         if (token is null || token.Revoked || token.ExpiresUtc <= now) return null;
         if (token.LastUsedUtc is null || now - token.LastUsedUtc > LastUseResolution)
-            Tokens.Update(token with { LastUsedUtc = now });
+            NoteUse(token with { LastUsedUtc = now });
         return token;
     }
 
@@ -93,8 +102,21 @@ public sealed class ApiTokenStore
     {
         var token = Tokens.FindById(id);
         if (token is null) return false;
-        if (!token.Revoked) Tokens.Update(token with { RevokedUtc = _clock.GetUtcNow().UtcDateTime, RevokedBy = by });
+        if (!token.Revoked) Write(tokens => tokens.Update(token with { RevokedUtc = _clock.GetUtcNow().UtcDateTime, RevokedBy = by }));
         return true;
+    }
+
+    // The time of last use is a note for its owner: a full disk must not refuse a valid token (it would shut API
+    // clients out of reading, and of deleting runs to free space). It is written again at a later use.
+    private void NoteUse(ApiToken used)
+    {
+        try
+        {
+            Write(tokens => tokens.Update(used));
+        }
+        catch (DiskFullException)
+        {
+        }
     }
 
     private static string HashOf(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

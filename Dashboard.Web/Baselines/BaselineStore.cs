@@ -21,10 +21,14 @@ public sealed record PinnedBaseline
 /// </summary>
 public sealed class BaselineStore(RunStore runs)
 {
-    private readonly Lock _lock = new();
+    private const string Collection = "baselines";
 
     // Asked for at each use: the run store reopens the database after a write fails on a full disk.
-    private ILiteCollection<PinnedBaseline> Pins => runs.GetCollection<PinnedBaseline>("baselines");
+    private ILiteCollection<PinnedBaseline> Pins => runs.GetCollection<PinnedBaseline>(Collection);
+
+    // Through the store's rule for writes: one transaction under its write lock (so a check and the write it guards
+    // cannot interleave with another), and on a full disk nothing kept, the database reopened and DiskFullException thrown.
+    private T Write<T>(Func<ILiteCollection<PinnedBaseline>, T> work) => runs.WriteTo(Collection, work);
 
     /// <summary>The actor's baseline run as it is now, or null when none is pinned (or the pinned run was deleted).</summary>
     public Run? Get(Actor actor)
@@ -33,10 +37,14 @@ public sealed class BaselineStore(RunStore runs)
         var key = UserStore.Key(actor.Name);
         if (Pins.FindById(key) is not { } pin) return null;
         if (runs.Get(pin.RunId) is { } run) return run;
-        lock (_lock)
+        try
         {
             // Unless it was re-pinned to another run meanwhile.
-            if (Pins.FindById(key) is { } current && current.RunId == pin.RunId) Pins.Delete(key);
+            Write(pins => pins.FindById(key) is { } current && current.RunId == pin.RunId && pins.Delete(key));
+        }
+        catch (DiskFullException)
+        {
+            // A read must not fail on a full disk: the stale pin is found and removed again at a later read.
         }
         return null;
     }
@@ -48,8 +56,7 @@ public sealed class BaselineStore(RunStore runs)
         if (runs.Get(runId) is not { } run) return ActionError.NotFound($"No run has the id {runId}.");
         if (!run.IsFinished)
             return ActionError.Conflict($"“{run.Name}” is still {run.Status.ToString().ToLowerInvariant()}: pin it as the baseline once it finishes.");
-        lock (_lock)
-            Pins.Upsert(new PinnedBaseline { Id = UserStore.Key(actor.Name), RunId = runId, PinnedUtc = DateTime.UtcNow });
+        Write(pins => pins.Upsert(new PinnedBaseline { Id = UserStore.Key(actor.Name), RunId = runId, PinnedUtc = DateTime.UtcNow }));
         return run;
     }
 
@@ -57,6 +64,6 @@ public sealed class BaselineStore(RunStore runs)
     public bool Unpin(Actor actor)
     {
         if (actor.Name.Length == 0) return false;
-        lock (_lock) return Pins.Delete(UserStore.Key(actor.Name));
+        return Write(pins => pins.Delete(UserStore.Key(actor.Name)));
     }
 }

@@ -51,7 +51,16 @@ public sealed class StudyService(StudyStore studies, RunStore runs, TrainingServ
             });
         }
         var study = new Study { Id = id, Name = name, CreatedUtc = DateTime.UtcNow, CreatedBy = createdBy, Design = design with { Name = name }, Members = members };
-        studies.Insert(study);
+        try
+        {
+            studies.Insert(study);
+        }
+        catch (DiskFullException)
+        {
+            // Room for the runs but none left for the study: take the runs back, so a failed launch leaves nothing queued.
+            RollBack(members);
+            throw;
+        }
         // A trial may have reached its first rung before the study was stored.
         if (design.Mode == StudyMode.Halving) halving.Signal(id);
         logger.LogInformation("Study {StudyId} '{Name}' queued {Count} runs", id, name, members.Count);
