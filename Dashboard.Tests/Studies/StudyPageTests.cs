@@ -36,10 +36,10 @@ public sealed class StudyPageTests : ComponentTests
         return study;
     }
 
-    /// <summary>A matrix of exactly this accuracy: the errors spread evenly, each class taken for the next.</summary>
     private static List<EpochChart> ClassCharts(IRenderedComponent<StudyPage> page) =>
         page.FindComponents<EpochChart>().Select(c => c.Instance).Where(c => c.TestId?.StartsWith("study-class-curves-", StringComparison.Ordinal) == true).ToList();
 
+    /// <summary>A matrix of exactly this accuracy: the errors spread evenly, each class taken for the next.</summary>
     private static int[][] WithAccuracy(double accuracy)
     {
         var perClass = (int)Math.Round((1 - accuracy) * 1000);
