@@ -84,7 +84,7 @@ public sealed class ChartBrowserTests(Browser browser) : IClassFixture<Browser>
         // The legend names each line once; the accuracy axis stays linear.
         Assert.Equal(["train loss", "test loss"], await page.Locator("[data-testid=chart-epoch-loss] .apexcharts-legend-text").AllTextContentsAsync());
         Assert.Equal("accuracy", await page.Locator("[data-testid=chart-accuracy] .apexcharts-yaxis-title-text").TextContentAsync());
-        Assert.Empty(consoleErrors);
+        Assert.True(consoleErrors.Count == 0, string.Join("\n---\n", consoleErrors));
         await page.Context.CloseAsync();
     }
 
