@@ -30,4 +30,26 @@ internal static class ChartRuns
             StartedUtc = DateTime.UtcNow.AddHours(-1),
         };
     }
+
+    /// <summary>
+    /// <paramref name="run"/> with per-class scores (class k near 0.5 + 0.04·k, rising over epochs, with noise) and the
+    /// process's CPU and memory per epoch, as runs trained since issue 14 keep them.
+    /// </summary>
+    public static Run WithFigures(Run run, int seed)
+    {
+        var random = new Random(seed);
+        double Noise(double size) => (random.NextDouble() - 0.5) * 2 * size;
+        double[] Scores(int epoch, double offset) =>
+            [.. Enumerable.Range(0, 10).Select(k => Math.Clamp(0.45 + 0.04 * k + offset + 0.1 * (1 - Math.Exp(-epoch / 4.0)) + Noise(0.03), 0, 1))];
+        return run with
+        {
+            Epochs = [.. run.Epochs.Select(e => e with
+            {
+                PerClass = new Dashboard.Training.Evaluation.ClassScores(Scores(e.Epoch, 0), Scores(e.Epoch, 0.01), Scores(e.Epoch, 0.005)),
+                CpuPercent = 160 + Noise(25),
+                ResidentBytes = (long)((850 + 3 * e.Epoch + Noise(15)) * 1e6),
+                ImagesPerSecond = 3000 + Noise(250),
+            })],
+        };
+    }
 }

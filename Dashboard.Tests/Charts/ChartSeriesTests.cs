@@ -169,4 +169,17 @@ public sealed class ChartSeriesTests
         new("A", "#4e79a7", [new(1, 10, 0.9), new(2, 20, 0.5), new(3, 30, 0.7)]),
         new("B, with a comma", "#f28e2b", [new(1, 15, 0.8), new(2, 30, 0.6)]) { Dashed = true },
     ];
+
+    [Theory]
+    [InlineData(12, 12)]
+    [InlineData(30, 6)]
+    [InlineData(40, 8)]
+    [InlineData(100, 10)]
+    [InlineData(24, 8)]
+    [InlineData(37, null)]
+    public void LongEpochAxesGetTicksOnRoundStepsThatEndOnTheLastEpoch(int epochs, int? ticks)
+    {
+        Assert.Equal(ticks, Dashboard.Web.Components.Shared.ChartOptions.EpochTicks(epochs));
+        if (ticks is { } t) Assert.Equal(0, epochs % t);
+    }
 }

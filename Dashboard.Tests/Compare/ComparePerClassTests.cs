@@ -32,11 +32,14 @@ public sealed class ComparePerClassTests : ComponentTests
 
         var page = Open(ctx, a.Id, b.Id, c.Id);
 
-        var chart = page.FindComponents<EpochLines>().Single(l => l.Instance.TestId == "compare-class-curves").Instance;
+        var chart = page.FindComponents<EpochChart>().Single(l => l.Instance.TestId == "compare-class-curves").Instance;
         Assert.Equal("F1 of Coat", chart.Title);
-        Assert.Equal(["A · steady", "B · coat trouble"], chart.Series.Select(s => s.Name));
-        Assert.Equal([1.0, 2.0, 3.0], chart.Series[0].Points.Select(p => p[0]));
-        Assert.Equal([2.0, 0.1], chart.Series[1].Points[^1]);
+        Assert.Equal(["A · steady", "B · coat trouble"], chart.Lines.Select(s => s.Name));
+        Assert.Equal([1, 2, 3], chart.Lines[0].Points.Select(p => p.Epoch));
+        Assert.Equal((2, 0.1), (chart.Lines[1].Points[^1].Epoch, chart.Lines[1].Points[^1].Value));
+        // Inside the page's chart controls, with the curves.
+        Assert.Contains(page.FindComponents<ChartControls>(), c => c.FindComponents<EpochChart>().Any(e => e.Instance.TestId == "compare-class-curves"));
+        var drawn = page.FindComponents<ApexChart>().Single(c => c.Instance.TestId == "compare-class-curves").Instance;
         Assert.Equal(3, chart.Epochs);
         Assert.StartsWith("C trained before", page.Find("[data-testid=compare-per-class-missing]").TextContent.Trim());
 
@@ -44,9 +47,11 @@ public sealed class ComparePerClassTests : ComponentTests
         page.FindAll("[data-testid=class-metric] .mud-toggle-item").Single(e => e.TextContent.Contains("Precision")).Click();
         var select = page.FindComponent<MudBlazor.MudSelect<int>>();
         await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(0));
-        chart = page.FindComponents<EpochLines>().Single(l => l.Instance.TestId == "compare-class-curves").Instance;
+        chart = page.FindComponents<EpochChart>().Single(l => l.Instance.TestId == "compare-class-curves").Instance;
         Assert.Equal("Precision of T-shirt/top", chart.Title);
-        Assert.Equal(a.Epochs[2].PerClass!.Precision[0], chart.Series[0].Points[^1][1]);
+        Assert.Equal(a.Epochs[2].PerClass!.Precision[0], chart.Lines[0].Points[^1].Value);
+        // The same chart, changed in place.
+        Assert.Same(drawn, page.FindComponents<ApexChart>().Single(c => c.Instance.TestId == "compare-class-curves").Instance);
     }
 
     [Fact]
@@ -60,6 +65,6 @@ public sealed class ComparePerClassTests : ComponentTests
         var page = Open(ctx, a.Id, b.Id);
 
         Assert.Contains("classification reports below", page.Find("[data-testid=compare-per-class-not-recorded]").TextContent);
-        Assert.Empty(page.FindComponents<EpochLines>());
+        Assert.DoesNotContain(page.FindComponents<EpochChart>(), c => c.Instance.TestId == "compare-class-curves");
     }
 }

@@ -36,6 +36,9 @@ public sealed class StudyPageTests : ComponentTests
         return study;
     }
 
+    private static List<EpochChart> ClassCharts(IRenderedComponent<StudyPage> page) =>
+        page.FindComponents<EpochChart>().Select(c => c.Instance).Where(c => c.TestId?.StartsWith("study-class-curves-", StringComparison.Ordinal) == true).ToList();
+
     /// <summary>A matrix of exactly this accuracy: the errors spread evenly, each class taken for the next.</summary>
     private static int[][] WithAccuracy(double accuracy)
     {
@@ -95,21 +98,21 @@ public sealed class StudyPageTests : ComponentTests
         foreach (var (member, shift) in new[] { (study.Members[0], 0.0), (study.Members[1], 0.2) })
             store.Update(member.RunId, r => r with { Epochs = [.. r.Epochs.Select(e => e with { PerClass = EpochFigureRuns.Scores(shift + 0.01 * e.Epoch) })] });
         var page = ctx.Render<StudyPage>(p => p.Add(x => x.Id, study.Id));
-        Assert.Empty(page.FindComponents<EpochLines>());
+        Assert.Empty(ClassCharts(page));
 
         var select = page.FindComponent<MudBlazor.MudSelect<int?>>();
         await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(6));
 
-        var chart = page.FindComponents<EpochLines>().Single(c => c.Instance.TestId == "study-class-curves-LearningRate").Instance;
+        var chart = ClassCharts(page).Single(c => c.TestId == "study-class-curves-LearningRate");
         Assert.Equal("F1 of Shirt by learning rate", chart.Title);
-        Assert.Equal(3, chart.Series.Count);
-        Assert.Equal(10, chart.Series[0].Points.Count);
-        Assert.Equal(EpochFigureRuns.Scores(0.2 + 0.01 * 10).F1[6], chart.Series[1].Points[^1][1]);
-        Assert.Empty(chart.Series[2].Points);
+        Assert.Equal(3, chart.Lines.Count);
+        Assert.Equal(10, chart.Lines[0].Points.Count);
+        Assert.Equal(EpochFigureRuns.Scores(0.2 + 0.01 * 10).F1[6], chart.Lines[1].Points[^1].Value);
+        Assert.Empty(chart.Lines[2].Points);
         Assert.DoesNotContain(page.FindComponents<ApexChart>(), c => c.Instance.TestId!.StartsWith("study-curves-", StringComparison.Ordinal));
 
         await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(null));
-        Assert.Empty(page.FindComponents<EpochLines>());
+        Assert.Empty(ClassCharts(page));
         Assert.Contains(page.FindComponents<ApexChart>(), c => c.Instance.TestId == "study-curves-LearningRate");
     }
 

@@ -1,6 +1,7 @@
 using Dashboard.Training;
 using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
+using Dashboard.Web.Charts;
 
 namespace Dashboard.Web.Comparison;
 
@@ -12,7 +13,10 @@ public enum ClassMetric
     Recall,
 }
 
-/// <summary>Per-class scores over epochs (<see cref="EpochMetrics.PerClass"/>), as chart lines.</summary>
+/// <summary>
+/// Per-class scores over epochs (<see cref="EpochMetrics.PerClass"/>), as chart lines with each epoch's training time
+/// (every epoch's seconds count, also those of epochs without scores), so the time axis places them as the curves.
+/// </summary>
 public static class ClassCurves
 {
     public static IReadOnlyList<ClassMetric> All { get; } = Enum.GetValues<ClassMetric>();
@@ -34,18 +38,18 @@ public static class ClassCurves
     public static bool AnyRecorded(IEnumerable<EpochMetrics> epochs) => epochs.Any(e => e.PerClass is not null);
 
     /// <summary>One run: a line per class, coloured in class order. Epochs without scores are left out.</summary>
-    public static IReadOnlyList<CurveSeries> PerClass(IEnumerable<EpochMetrics> epochs, ClassMetric metric)
+    public static IReadOnlyList<EpochLine> PerClass(IEnumerable<EpochMetrics> epochs, ClassMetric metric)
     {
-        var scored = Scored(epochs);
-        return ClassNames.Select((name, k) => new CurveSeries(name, RunPalette.At(k),
-            scored.Where(e => k < e.PerClass!.F1.Length).Select(e => new[] { e.Epoch, Values(e.PerClass!, metric)[k] }).ToList())).ToList();
+        var ordered = epochs.OrderBy(e => e.Epoch).ToList();
+        return ClassNames.Select((name, k) => new EpochLine(name, RunPalette.At(k), ChartSeries.Points(ordered, e => Score(e, k, metric)))).ToList();
     }
 
-    /// <summary>Several runs: a line per run for class <paramref name="classIndex"/>, in input order.</summary>
-    public static IReadOnlyList<CurveSeries> OfClass(IEnumerable<CurveInput> inputs, int classIndex, ClassMetric metric) =>
-        inputs.Select(i => new CurveSeries(i.Name, i.Color, Scored(i.Epochs)
-            .Where(e => classIndex < e.PerClass!.F1.Length)
-            .Select(e => new[] { e.Epoch, Values(e.PerClass!, metric)[classIndex] }).ToList())).ToList();
+    /// <summary>Several runs: a line per run for class <paramref name="classIndex"/>, in input order; a baseline is dashed.</summary>
+    public static IReadOnlyList<EpochLine> OfClass(IEnumerable<CurveInput> inputs, int classIndex, ClassMetric metric) =>
+        inputs.Select(i => new EpochLine(i.Name, i.Color, ChartSeries.Points(i.Epochs, e => Score(e, classIndex, metric))) { Dashed = i.Baseline }).ToList();
+
+    private static double? Score(EpochMetrics e, int classIndex, ClassMetric metric) =>
+        e.PerClass is { } scores && classIndex < scores.F1.Length ? Values(scores, metric)[classIndex] : null;
 
     /// <summary>
     /// The class whose score at each run's last scored epoch differs most between the runs: the one worth a look
@@ -71,20 +75,16 @@ public static class SystemCurves
 
     public static bool AnyRecorded(IEnumerable<EpochMetrics> epochs) => epochs.Any(e => e.CpuPercent is not null || e.ResidentBytes is not null);
 
-    public static CurveSeries ImagesPerSecond(IEnumerable<EpochMetrics> epochs, string color) =>
+    public static EpochLine ImagesPerSecond(IEnumerable<EpochMetrics> epochs, string color) =>
         Line("images/s", color, epochs, e => e.ImagesPerSecond);
 
-    public static CurveSeries CpuPercent(IEnumerable<EpochMetrics> epochs, string color) =>
+    public static EpochLine CpuPercent(IEnumerable<EpochMetrics> epochs, string color) =>
         Line("CPU %", color, epochs, e => e.CpuPercent);
 
-    public static CurveSeries ResidentMegabytes(IEnumerable<EpochMetrics> epochs, string color) =>
+    public static EpochLine ResidentMegabytes(IEnumerable<EpochMetrics> epochs, string color) =>
         Line("resident MB", color, epochs, e => e.ResidentBytes / 1e6);
 
-    // A diverged epoch's or an unrecorded figure is left out: JSON cannot carry NaN and a chart cannot draw it.
-    private static CurveSeries Line(string name, string color, IEnumerable<EpochMetrics> epochs, Func<EpochMetrics, double?> value) =>
-        new(name, color, epochs.OrderBy(e => e.Epoch)
-            .Select(e => (e.Epoch, Value: value(e)))
-            .Where(p => p.Value is { } v && double.IsFinite(v))
-            .Select(p => new[] { p.Epoch, p.Value!.Value })
-            .ToList());
+    // A diverged epoch's or an unrecorded figure is left out (ChartSeries.Points): JSON cannot carry NaN and a chart cannot draw it.
+    private static EpochLine Line(string name, string color, IEnumerable<EpochMetrics> epochs, Func<EpochMetrics, double?> value) =>
+        new(name, color, ChartSeries.Points(epochs, value));
 }

@@ -80,7 +80,7 @@ public sealed class StudyResults(StudyView view)
     public IReadOnlyList<CurveSeries> Curves(StudyParameter parameter, CurveMetric metric) => CurveMetrics.Series(Inputs(parameter), metric);
 
     /// <summary>The same lines for one class's F1 (groups whose run kept no per-class scores have none).</summary>
-    public IReadOnlyList<CurveSeries> ClassF1Curves(StudyParameter parameter, int classIndex) =>
+    public IReadOnlyList<Dashboard.Web.Charts.EpochLine> ClassF1Curves(StudyParameter parameter, int classIndex) =>
         ClassCurves.OfClass(Inputs(parameter), classIndex, ClassMetric.F1);
 
     /// <summary>Whether any member's run kept per-class scores per epoch (runs trained before they were added did not).</summary>

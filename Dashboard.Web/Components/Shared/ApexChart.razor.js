@@ -95,8 +95,14 @@ export function create(element, options) {
       else if (kind === "svg") save(URL.createObjectURL(new Blob([await chart.getSvgString()], { type: "image/svg+xml" })), fileName);
       else save(URL.createObjectURL(new Blob(["\uFEFF" + csv], { type: "text/csv;charset=utf-8" })), fileName);
     },
-    destroy() {
-      chart.destroy();
+    // After the first render has finished: a chart destroyed mid-render (a settings change rebuilds several charts
+    // at once) would go on drawing into removed elements ("Element not found").
+    async destroy() {
+      try {
+        await ready;
+      } finally {
+        chart.destroy();
+      }
     },
   };
 }

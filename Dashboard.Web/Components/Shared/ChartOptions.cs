@@ -101,7 +101,23 @@ public static class ChartOptions
         }
         // One epoch would sit on the right edge of a 0–1 axis; a 0–2 axis puts it in the middle.
         var max = Math.Max(2, epochs);
-        return max <= 20 ? new LineAxis("epoch", "int", Min: 0, Max: max, TickAmount: max) : new LineAxis("epoch", "trim:1", Min: 0, Max: max);
+        return EpochTicks(max) is { } every ? new LineAxis("epoch", "int", Min: 0, Max: max, TickAmount: every) : new LineAxis("epoch", "trim:1", Min: 0, Max: max);
+    }
+
+    /// <summary>
+    /// Intervals for an epoch axis ending at <paramref name="max"/>: every epoch up to 20; beyond, a round step (5, 10,
+    /// 20, 25, 50…) that divides it into at most 10, else another step that does (24 in 8 of 3). Null when none does:
+    /// ApexCharts then chooses, and a wide chart may read 4.3, 8.6… (a 37-epoch run).
+    /// </summary>
+    public static int? EpochTicks(int max)
+    {
+        if (max <= 20) return max;
+        int[] round = [5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
+        foreach (var step in round)
+            if (max % step == 0 && max / step <= 10) return max / step;
+        for (var ticks = 10; ticks >= 4; ticks--)
+            if (max % ticks == 0) return ticks;
+        return null;
     }
 
     /// <summary>
