@@ -99,6 +99,35 @@ public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task ARunThatFinishesAfterThePageReadItsRunsIsOfferedNotForcedIntoTheChart()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        app.Store.InsertMany(StoredAnalysisRuns.Grid(3));
+        var total = AnalysisRuns.Rates.Length * 3;
+
+        var (page, errors) = await browser.NewPageAsync();
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "analysis"));
+        var summary = page.GetByTestId("analysis-summary");
+        await Assertions.Expect(summary).ToContainTextAsync($"{total} completed runs");
+
+        var late = StoredAnalysisRuns.Completed("finished later", Dashboard.Training.TrainingConfig.ReportControl with { LearningRate = 3e-3 }, 0.9, DateTime.UtcNow);
+        app.Store.InsertMany([late]);
+        app.Services.GetRequiredService<Dashboard.Web.Events.RunNotifier>().Publish(new Dashboard.Web.Events.RunFinished(late.Id, late.Status, null, late.Accuracy));
+
+        var stale = page.GetByTestId("analysis-stale");
+        await Assertions.Expect(stale).ToContainTextAsync("A run finished or was deleted since these runs were read.");
+        // The chart keeps what it drew until the user asks.
+        await Assertions.Expect(summary).ToContainTextAsync($"{total} completed runs");
+        await Browser.ScreenshotAsync(page, "analysis-stale");
+        await page.GetByTestId("analysis-refresh").ClickAsync();
+        await Assertions.Expect(summary).ToContainTextAsync($"{total + 1} completed runs");
+        await Assertions.Expect(stale).ToHaveCountAsync(0);
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task TheStudyPageShowsWhichSettingsMatterForItsRuns()
     {
         using var dir = new TempDirectory();

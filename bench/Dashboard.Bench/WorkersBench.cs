@@ -123,7 +123,7 @@ internal static class WorkersBench
         Console.WriteLine();
         Console.WriteLine(report);
         if (a.String("json") is { } path)
-            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { subset, epochs, runs, rounds, measurements, report }, new JsonSerializerOptions(Json) { WriteIndented = true }));
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { subset, epochs, runs, rounds, measurements, report }, new JsonSerializerOptions(Json) { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return 0;
     }
 
