@@ -139,7 +139,23 @@ public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browse
         var form = page.GetByTestId("axis-range");
         var atRate = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "learningRate", 1e-3 });
         Assert.Equal(0, await page.EvaluateAsync<int>(BandAlpha, atRate));
-        Assert.Contains("Learning rate", await form.GetByTestId("axis-range-axis").TextContentAsync());
+        var axis = form.GetByTestId("axis-range-axis");
+        var shown = await axis.TextContentAsync();
+        Assert.Contains("Learning rate", shown);
+        Assert.DoesNotContain("Batch size", shown);
+        // The axis is picked with the keyboard too: open, down to the next axis, Enter; then back up to the learning rate.
+        await form.GetByLabel("Axis").FocusAsync();
+        foreach (var (key, expected) in new[] { ("ArrowDown", "Batch size"), ("ArrowUp", "Learning rate") })
+        {
+            // Each key waits for the list to answer the one before (the select's list lives on the server).
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item").First).ToBeVisibleAsync();
+            await page.Keyboard.PressAsync(key);
+            await Assertions.Expect(page.Locator(".mud-popover-open .mud-selected-item")).ToHaveTextAsync(expected);
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(axis).ToContainTextAsync(expected);
+            await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        }
 
         // Found by their labels (their accessible names), then keyboard only: type, Tab, type, Enter.
         await form.GetByLabel("From", new() { Exact = true }).FocusAsync();
@@ -148,6 +164,7 @@ public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browse
         await page.Keyboard.TypeAsync("0.001");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(form.GetByTestId("axis-range-message")).ToContainTextAsync("From is above To");
+        await form.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "analysis-range-refused.png") });
         Assert.Equal(total.ToString(), await page.GetByTestId("brush-count").GetAttributeAsync("data-selected"));
 
         await form.GetByLabel("From", new() { Exact = true }).FocusAsync();
