@@ -98,6 +98,124 @@ public sealed class AnalysisBrowserTests(Browser browser) : IClassFixture<Browse
         await page.Context.CloseAsync();
     }
 
+    // The opacity of the chart's canvas just left of the learning-rate axis at 1e-3 (page coordinates from AxisPoint): the
+    // axis is the first, so nothing but a brush band is drawn there.
+    private const string BandAlpha = """
+        ([x, y]) => {
+          const canvas = document.querySelector('[data-testid=parallel-chart] canvas');
+          const box = canvas.getBoundingClientRect();
+          const ratio = canvas.width / box.width;
+          return canvas.getContext('2d').getImageData(Math.round((x - 7 - box.left) * ratio), Math.round((y - box.top) * ratio), 1, 1).data[3];
+        }
+        """;
+
+    // Waits for the page's count of kept runs; says what the page showed when it gives up.
+    private static async Task WaitForKeptAsync(IPage page, int expected)
+    {
+        var count = page.Locator("[data-testid=brush-count]");
+        try
+        {
+            await page.WaitForFunctionAsync($"() => document.querySelector('[data-testid=brush-count]').dataset.selected === '{expected}'",
+                null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"The page did not come to keep {expected} runs; it says: {await count.TextContentAsync()} " +
+                $"(range message: {await page.GetByTestId("axis-range-message").TextContentAsync()})", e);
+        }
+    }
+
+    [Fact]
+    public async Task ARangeTypedWithTheKeyboardBrushesTheAxisAndClearBringsEveryRunBack()
+    {
+        using var dir = new TempDirectory();
+        await using var app = new DashboardApp(dir.Path);
+        app.Store.InsertMany(StoredAnalysisRuns.Grid(PerRate));
+        var total = AnalysisRuns.Rates.Length * PerRate;
+
+        var (page, errors) = await browser.NewPageAsync();
+        await page.GotoInteractiveAsync(new Uri(app.BaseAddress, "analysis"));
+        await page.Locator("[data-testid=parallel-chart][data-rendered=true]").WaitForAsync();
+        var form = page.GetByTestId("axis-range");
+        var atRate = await page.EvaluateAsync<double[]>(AxisPoint, new object[] { "learningRate", 1e-3 });
+        Assert.Equal(0, await page.EvaluateAsync<int>(BandAlpha, atRate));
+        var axis = form.GetByTestId("axis-range-axis");
+        var shown = await axis.TextContentAsync();
+        Assert.Contains("Learning rate", shown);
+        Assert.DoesNotContain("Batch size", shown);
+        // The axis is picked with the keyboard too: open, down to the next axis, Enter; then back up to the learning rate.
+        await form.GetByLabel("Axis").FocusAsync();
+        foreach (var (key, expected) in new[] { ("ArrowDown", "Batch size"), ("ArrowUp", "Learning rate") })
+        {
+            // Each key waits for the list to answer the one before (the select's list lives on the server).
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item").First).ToBeVisibleAsync();
+            await page.Keyboard.PressAsync(key);
+            await Assertions.Expect(page.Locator(".mud-popover-open .mud-selected-item")).ToHaveTextAsync(expected);
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(axis).ToContainTextAsync(expected);
+            await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        }
+
+        // Found by their labels (their accessible names), then keyboard only: type, Tab, type, Enter.
+        await form.GetByLabel("From", new() { Exact = true }).FocusAsync();
+        await page.Keyboard.TypeAsync("0.01");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("0.001");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(form.GetByTestId("axis-range-message")).ToContainTextAsync("From is above To");
+        await form.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "analysis-range-refused.png") });
+        Assert.Equal(total.ToString(), await page.GetByTestId("brush-count").GetAttributeAsync("data-selected"));
+
+        await form.GetByLabel("From", new() { Exact = true }).FocusAsync();
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync("3.2e-4");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync("3.2e-3");
+        await page.Keyboard.PressAsync("Enter");
+
+        await WaitForKeptAsync(page, PerRate);
+        Assert.Contains($"{PerRate} of {total} runs selected", await page.GetByTestId("brush-count").TextContentAsync());
+        var listed = await page.Locator("[data-testid=brushed-run-link]").AllTextContentsAsync();
+        Assert.Equal(PerRate, listed.Count);
+        Assert.All(listed, n => Assert.StartsWith("lr 0.001 #", n));
+        Assert.DoesNotContain("above", await form.GetByTestId("axis-range-message").TextContentAsync());
+        // The chart's own brush holds the range, in data units on the log axis.
+        var interval = await page.EvaluateAsync<double[]>("""
+            () => echarts.getInstanceByDom(document.querySelector('[data-testid=parallel-chart]')).getModel()
+              .getComponent('parallelAxis', 0).activeIntervals[0]
+            """);
+        Assert.Equal(3.2e-4, interval[0], 1e-12);
+        Assert.Equal(3.2e-3, interval[1], 1e-12);
+        // The band is drawn as after a drag, not only the lines dimmed.
+        // (Translucent, in the axis's band style as after a drag: ECharts' default for a redrawn band is opaque grey.)
+        await page.WaitForFunctionAsync($"([x, y]) => ({BandAlpha})([x, y]) > 0", atRate, new PageWaitForFunctionOptions { Timeout = 10_000 });
+        var alpha = await page.EvaluateAsync<int>(BandAlpha, atRate);
+        Assert.InRange(alpha, 1, 200);
+        await Browser.ScreenshotAsync(page, "analysis-range-typed");
+
+        await page.Locator("[aria-label='Toggle dark theme']").ClickAsync();
+        await page.WaitForFunctionAsync("() => echarts.getInstanceByDom(document.querySelector('[data-testid=parallel-chart]')).getOption().darkMode === true",
+            null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        await page.Locator("[data-testid=parallel-chart][data-rendered=true]").WaitForAsync();
+        await WaitForKeptAsync(page, PerRate);
+        Assert.InRange(await page.EvaluateAsync<int>(BandAlpha, atRate), 1, 200);
+        await Browser.ScreenshotAsync(page, "analysis-range-typed-dark");
+
+        // Clear with the keyboard: from the To field, Tab past Apply to Clear, Space.
+        await form.GetByLabel("To", new() { Exact = true }).FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Clear", await page.EvaluateAsync<string>("() => document.activeElement.textContent.trim()"));
+        await page.Keyboard.PressAsync("Space");
+        await WaitForKeptAsync(page, total);
+        Assert.Equal(0, await page.Locator("[data-testid=brushed-run-link]").CountAsync());
+        await page.WaitForFunctionAsync($"([x, y]) => ({BandAlpha})([x, y]) === 0", atRate, new PageWaitForFunctionOptions { Timeout = 10_000 });
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task ARunThatFinishesAfterThePageReadItsRunsIsOfferedNotForcedIntoTheChart()
     {

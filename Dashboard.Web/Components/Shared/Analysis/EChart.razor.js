@@ -174,6 +174,27 @@ function brushed(chart, data, limit) {
   return { brushed: true, count: indices.length, first: indices.slice(0, limit) };
 }
 
+// ECharts does not redraw the band of the axis an axisAreaSelect action names (after a drag the drag has drawn it), so a
+// range set by the action alone filters the lines but shows no band: an empty setOption redraws the axes from their ranges.
+function drawBands(chart) {
+  chart.setOption({});
+}
+
+// A band ECharts redraws from a range (after a typed range, a resize, a theme change) gets its brush default, an opaque
+// grey over the axis labels, not the axis's areaSelectStyle that a drag draws in: restyle those after each render. These
+// are internals of ECharts 6.1 (pinned); if they change the band just stays grey, and the browser test says so.
+function styleBands(chart) {
+  chart.getModel()?.eachComponent("parallelAxis", (axisModel) => {
+    const style = axisModel.getAreaSelectStyle?.();
+    const covers = chart.getViewOfComponentModel?.(axisModel)?._brushController?._covers ?? [];
+    for (const cover of covers) {
+      const main = cover.childOfName?.("main");
+      // Only when it differs: restyling renders again, which ends in "finished" again.
+      if (style && main && (main.style.fill !== style.fill || main.style.opacity !== style.opacity)) main.setStyle(style);
+    }
+  });
+}
+
 export async function create(element, kind, data, dark, echartsUrl, dotnet, limit) {
   if (kind === "parallel") performance.mark("analysis:data");
   let echarts;
@@ -194,6 +215,7 @@ export async function create(element, kind, data, dark, echartsUrl, dotnet, limi
     chart.off("finished");
     chart.off("axisareaselected");
     chart.on("finished", onFinished);
+    if (kind === "parallel") chart.on("finished", () => styleBands(chart));
     if (kind === "parallel" && dotnet) {
       chart.on("axisareaselected", () => {
         const b = brushed(chart, current, limit);
@@ -226,6 +248,13 @@ export async function create(element, kind, data, dark, echartsUrl, dotnet, limi
       for (const [id, intervals] of brush) {
         if (intervals.length > 0) chart.dispatchAction({ type: "axisAreaSelect", parallelAxisId: id, intervals });
       }
+      if (brush.some(([, intervals]) => intervals.length > 0)) drawBands(chart);
+    },
+    // A range typed on the page: the same action a drag ends in, so the brush, its event and its redraw are the chart's own.
+    // Intervals are in data units on a log axis too (ECharts turns the drag's pixels into data values before it stores them).
+    setAxisRange(id, intervals) {
+      chart.dispatchAction({ type: "axisAreaSelect", parallelAxisId: id, intervals });
+      drawBands(chart);
     },
     dispose() {
       resize.disconnect();
