@@ -109,7 +109,9 @@ public sealed class ChartSeriesTests
         var plotted = ChartSeries.Plot([line], new ChartSettings(X: ChartXAxis.TrainingTime), logScale: true);
 
         Assert.Equal([10.0, 20.0, 40.0], plotted[0].Points.Select(p => p[0]));
-        Assert.Equal([0.0, -2.0, -1.0], plotted[0].Points.Select(p => p[1]).Select(v => Math.Round(v, 12)));
+        var logs = plotted[0].Points.Select(p => p[1]).ToList();
+        Assert.Equal(3, logs.Count);
+        foreach (var (expected, actual) in new[] { 0.0, -2.0, -1.0 }.Zip(logs)) Assert.Equal(expected, actual, Tolerance);
     }
 
     [Theory]

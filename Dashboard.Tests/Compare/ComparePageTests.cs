@@ -12,12 +12,6 @@ namespace Dashboard.Tests.Compare;
 /// <summary>The compare page's logic through bUnit: what it shows for good, missing and odd selections.</summary>
 public sealed class ComparePageTests : ComponentTests
 {
-    private static IRenderedComponent<ComparePage> Open(BunitContext ctx, params Guid[] ids)
-    {
-        ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/compare?ids={string.Join(",", ids)}");
-        return ctx.Render<ComparePage>();
-    }
-
     [Fact]
     public async Task TwoRunsOfDifferentLengthsAreComparedEverywhere()
     {
@@ -26,7 +20,7 @@ public sealed class ComparePageTests : ComponentTests
         var b = CompareRuns.Finished("one epoch", CompareRuns.Fashion((6, 0, 120), (2, 4, 100)), 25.1, epochs: 1);
         ctx.Store().InsertMany([a, b]);
 
-        var page = Open(ctx, a.Id, b.Id);
+        var page = CompareRuns.Open(ctx, a.Id, b.Id);
 
         Assert.Equal(2, page.FindAll("[data-testid=result-row]").Count);
         // Lowest time (B) and highest accuracy, F1 and precision (A) are starred: four marks.
@@ -53,7 +47,7 @@ public sealed class ComparePageTests : ComponentTests
         var running = CompareRuns.Cancelled("busy") with { Status = RunStatus.Running };
         ctx.Store().InsertMany([a, running]);
 
-        var page = Open(ctx, a.Id, running.Id);
+        var page = CompareRuns.Open(ctx, a.Id, running.Id);
 
         Assert.Equal(["'busy' is still running; it can be compared once it finishes."], page.FindAll("[data-testid=compare-problem]").Select(e => e.TextContent));
         Assert.Contains("add at least one more", page.Find("[data-testid=compare-hint]").TextContent);
@@ -67,7 +61,7 @@ public sealed class ComparePageTests : ComponentTests
         await using var ctx = NewContext();
         var runs = Enumerable.Range(0, 3).Select(i => CompareRuns.Finished($"r{i}", CompareRuns.Fashion(), 10 + i)).ToList();
         ctx.Store().InsertMany(runs);
-        var page = Open(ctx, [.. runs.Select(r => r.Id)]);
+        var page = CompareRuns.Open(ctx, [.. runs.Select(r => r.Id)]);
         Assert.Contains("exactly two runs", page.Markup);
 
         // The chip's close button of the second run.

@@ -11,12 +11,6 @@ namespace Dashboard.Tests.Compare;
 /// <summary>The compare page's per-class chart: a line per run for one class, and what it says of runs without scores.</summary>
 public sealed class ComparePerClassTests : ComponentTests
 {
-    private static IRenderedComponent<ComparePage> Open(BunitContext ctx, params Guid[] ids)
-    {
-        ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/compare?ids={string.Join(",", ids)}");
-        return ctx.Render<ComparePage>();
-    }
-
     [Fact]
     public async Task ItOpensOnTheClassThatDiffersMostAndNamesTheRunsWithoutScores()
     {
@@ -30,7 +24,7 @@ public sealed class ComparePerClassTests : ComponentTests
         var c = CompareRuns.Finished("from before", CompareRuns.Fashion(), 9, epochs: 2);
         ctx.Store().InsertMany([a, b, c]);
 
-        var page = Open(ctx, a.Id, b.Id, c.Id);
+        var page = CompareRuns.Open(ctx, a.Id, b.Id, c.Id);
 
         var chart = page.FindComponents<EpochChart>().Single(l => l.Instance.TestId == "compare-class-curves").Instance;
         Assert.Equal("F1 of Coat", chart.Title);
@@ -62,7 +56,7 @@ public sealed class ComparePerClassTests : ComponentTests
         var b = CompareRuns.Finished("old b", CompareRuns.Fashion(), 12, epochs: 2);
         ctx.Store().InsertMany([a, b]);
 
-        var page = Open(ctx, a.Id, b.Id);
+        var page = CompareRuns.Open(ctx, a.Id, b.Id);
 
         Assert.Contains("classification reports below", page.Find("[data-testid=compare-per-class-not-recorded]").TextContent);
         Assert.DoesNotContain(page.FindComponents<EpochChart>(), c => c.Instance.TestId == "compare-class-curves");

@@ -1,13 +1,24 @@
+using Bunit;
 using Dashboard.Training;
 using Dashboard.Training.Data;
 using Dashboard.Training.Evaluation;
+using Dashboard.Web.Components.Pages.Compare;
 using Dashboard.Web.Storage;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Compare;
 
 /// <summary>Finished runs built in memory, with reports computed from their confusion matrices.</summary>
 internal static class CompareRuns
 {
+    /// <summary>The compare page for <paramref name="ids"/>, as a browser at <c>/compare?ids=…</c> opens it.</summary>
+    public static IRenderedComponent<ComparePage> Open(BunitContext ctx, params Guid[] ids)
+    {
+        ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/compare?ids={string.Join(",", ids)}");
+        return ctx.Render<ComparePage>();
+    }
+
     public static Run Finished(string name, int[][] confusion, double? seconds, IReadOnlyList<string>? classNames = null, TrainingConfig? config = null, int epochs = 1)
     {
         var matrix = new ConfusionMatrix(confusion);

@@ -71,26 +71,17 @@ internal static class HalvingStudyChecks
     public static async Task<JsonElement> WaitForStudyAsync(HttpClient http, Guid id, string status, TimeSpan timeout, Func<string>? more = null)
     {
         JsonElement detail = default;
-        await PollAsync(() =>
+        // Every half second: each look is an API call, and training may share the process.
+        await Poll.UntilAsync(() =>
         {
             detail = http.GetFromJsonAsync<JsonElement>($"api/studies/{id}").GetAwaiter().GetResult();
             var completedRuns = detail.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Completed");
             var completedTrials = detail.GetProperty("rungs").EnumerateArray().Count(r => r.GetProperty("outcome").GetString() == "Completed");
             return detail.GetProperty("status").GetString() == status && completedRuns == completedTrials;
         }, timeout, $"the study is {status} with every rung recorded",
-            () => $"it is {detail.GetProperty("status")} with progress {detail.GetProperty("progress")} and {detail.GetProperty("rungs").GetArrayLength()} rung results{more?.Invoke()}");
+            () => $"it is {detail.GetProperty("status")} with progress {detail.GetProperty("progress")} and {detail.GetProperty("rungs").GetArrayLength()} rung results{more?.Invoke()}",
+            TimeSpan.FromMilliseconds(500));
         return detail;
-    }
-
-    /// <summary>As <see cref="Poll.UntilAsync"/>, every half second: each look is an API call, and training may share the process.</summary>
-    private static async Task PollAsync(Func<bool> condition, TimeSpan timeout, string waitingFor, Func<string> seen)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Gave up after {timeout.TotalSeconds:F0} s waiting until {waitingFor}; {seen()}.");
-            await Task.Delay(500);
-        }
     }
 
     /// <summary>

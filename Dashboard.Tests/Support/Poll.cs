@@ -5,14 +5,15 @@ namespace Dashboard.Tests.Support;
 /// <summary>Waits that always end: every poll has a deadline and, when it gives up, says what it last saw.</summary>
 public static class Poll
 {
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string waitingFor, Func<string> seen)
+    /// <summary>Looks every <paramref name="every"/> (50 ms by default; longer where each look is costly) until the condition holds or the timeout passes.</summary>
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string waitingFor, Func<string> seen, TimeSpan? every = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"Gave up after {timeout.TotalSeconds:F0} s waiting until {waitingFor}; {seen()}.");
-            await Task.Delay(50);
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(50));
         }
     }
 
