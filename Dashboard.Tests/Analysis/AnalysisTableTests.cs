@@ -102,6 +102,7 @@ public sealed class AnalysisTableTests
         Assert.Equal(1, atOne.Epoch);
         Assert.Equal(["a", "b", "c"], atOne.Rows.Select(r => r.Name));
         var accuracies = atOne.Rows.Select(r => r.Values[atOne.IndexOf(AnalysisMetrics.Accuracy)]!.Value).ToList();
+        Assert.Equal(3, accuracies.Count);
         foreach (var (expected, actual) in new[] { 0.80, 0.70, 0.60 }.Zip(accuracies)) Assert.Equal(expected, actual, 1e-12);
         Assert.Equal(0.79, atOne.Rows[0].Values[atOne.IndexOf(AnalysisMetrics.MacroF1)]!.Value, 1e-12);
         Assert.Equal(0.20, atOne.Rows[0].Values[atOne.IndexOf(AnalysisMetrics.TestLoss)]!.Value, 1e-12);
